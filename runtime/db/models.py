@@ -1,0 +1,10 @@
+"""Imports every model module so `Base.metadata` is complete (Alembic, tests). Shell."""
+
+from runtime.auth import models as auth_models
+from runtime.db.base import Base
+from runtime.definitions import models as definition_models
+from runtime.files import models as file_models
+from runtime.org import models as org_models
+from runtime.records import models as record_models
+
+__all__ = ["Base", "auth_models", "definition_models", "file_models", "org_models", "record_models"]

@@ -1,0 +1,46 @@
+"""Settings read from the environment (DESIGN §5). Shell."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///./var/formwork.db"
+DEFAULT_SECRET_KEY = "dev-secret-change-me"  # noqa: S105 - replaced in production
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str | None = None
+    smtp_url: str | None = None
+    secret_key: str = DEFAULT_SECRET_KEY
+    base_url: str = DEFAULT_BASE_URL
+    http_allow: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    files_dir: Path = field(default_factory=lambda: Path("./var/files"))
+    fast_password_hash: bool = False
+    public_body_limit: int = 256 * 1024
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("FORMWORK_DATABASE_URL", DEFAULT_DATABASE_URL),
+            broker_url=env.get("FORMWORK_BROKER_URL") or None,
+            smtp_url=env.get("FORMWORK_SMTP_URL") or None,
+            secret_key=env.get("FORMWORK_SECRET_KEY", DEFAULT_SECRET_KEY),
+            base_url=env.get("FORMWORK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            http_allow=_split(env.get("FORMWORK_HTTP_ALLOW", "")),
+            trusted_proxies=_split(env.get("FORMWORK_TRUSTED_PROXIES", "")),
+            files_dir=Path(env.get("FORMWORK_FILES_DIR", "./var/files")),
+            fast_password_hash=env.get("FORMWORK_FAST_PASSWORD_HASH", "") == "1",
+            public_body_limit=int(env.get("FORMWORK_PUBLIC_BODY_LIMIT", str(256 * 1024))),
+        )
