@@ -1,0 +1,1 @@
+"""Definition validation: meta-schema checks plus one semantic checker per kind."""

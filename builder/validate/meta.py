@@ -1,0 +1,64 @@
+"""Meta-schema validation of definitions: every jsonschema error as a `Problem` with a pointer.
+
+Definitions layer: pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from runtime.errors import Problem
+
+SCHEMA_VIOLATION = "schema_violation"
+MAX_MESSAGE = 300
+
+# error → (code, pointer, message or None) to report it under a more specific code; None keeps
+# the default code, the error's own pointer and jsonschema's message.
+Classifier = Callable[[ValidationError], tuple[str, str, str | None] | None]
+
+
+def json_pointer(path: Iterable[str | int]) -> str:
+    """RFC 6901 pointer of a path ("" is the whole document)."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def schema_problems(
+    validator: Draft202012Validator,
+    doc: Mapping[str, Any],
+    *,
+    classify: Classifier | None = None,
+) -> list[Problem]:
+    """Every meta-schema error of `doc`, one `Problem` each, ordered by where it is."""
+    problems: list[Problem] = []
+    errors = sorted(validator.iter_errors(doc), key=lambda error: _sort_key(error.absolute_path))
+    for found in errors:
+        # oneOf/anyOf failures say "not valid under any of the given schemas": point at the
+        # likeliest branch's own error instead.
+        error = best_match(found.context) if found.context else found
+        error = error or found
+        pointer = json_pointer(error.absolute_path)
+        code = SCHEMA_VIOLATION
+        message = error.message
+        special = classify(error) if classify is not None else None
+        if special is not None:
+            code, pointer, better = special
+            message = better or message
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
+        problems.append(
+            Problem(
+                code,
+                message,
+                pointer=pointer,
+                params={"keyword": str(error.validator)},
+            )
+        )
+    return problems
+
+
+def _sort_key(path: Iterable[str | int]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((1, part, "") if isinstance(part, int) else (0, 0, part) for part in path)

@@ -1,0 +1,1 @@
+"""Definitions as data: meta-schemas, typed views, canonical JSON, references."""

@@ -1,0 +1,183 @@
+"""Definitions in the database: apps, one mutable draft and immutable published versions. Shell.
+
+Validation happens before these functions are called (the builder validates; the runtime only
+stores and reads). Published rows are never updated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from runtime.definitions.models import DRAFT_VERSION, App, Definition
+from runtime.errors import NotFound
+
+KINDS = ("forms", "flows", "templates", "reports")
+
+
+def get_app(db: Session, *, app_key: str) -> App | None:
+    return db.scalars(select(App).where(App.key == app_key)).one_or_none()
+
+
+def load_app(db: Session, *, app_key: str) -> App:
+    app = get_app(db, app_key=app_key)
+    if app is None:
+        raise NotFound("app_not_found", f"No app {app_key!r}.")
+    return app
+
+
+def list_apps(db: Session) -> list[App]:
+    return list(db.scalars(select(App).order_by(App.key)))
+
+
+def save_app(db: Session, *, manifest: Mapping[str, Any], now: datetime) -> App:
+    app = get_app(db, app_key=str(manifest["key"]))
+    if app is None:
+        app = App(key=str(manifest["key"]), manifest=dict(manifest), created_at=now)
+        db.add(app)
+    else:
+        app.manifest = dict(manifest)
+    db.flush()
+    return app
+
+
+def get_draft(db: Session, *, app_key: str, kind: str, key: str) -> Definition | None:
+    return db.scalars(
+        select(Definition).where(
+            Definition.app_key == app_key,
+            Definition.kind == kind,
+            Definition.key == key,
+            Definition.version == DRAFT_VERSION,
+        )
+    ).one_or_none()
+
+
+def save_draft(
+    db: Session,
+    *,
+    app_key: str,
+    kind: str,
+    key: str,
+    doc: Mapping[str, Any],
+    user_id: int | None,
+    now: datetime,
+) -> Definition:
+    draft = get_draft(db, app_key=app_key, kind=kind, key=key)
+    if draft is None:
+        draft = Definition(
+            app_key=app_key,
+            kind=kind,
+            key=key,
+            version=DRAFT_VERSION,
+            status="draft",
+            doc=dict(doc),
+            created_by_id=user_id,
+            created_at=now,
+        )
+        db.add(draft)
+    else:
+        draft.doc = dict(doc)
+        draft.created_by_id = user_id
+        draft.created_at = now
+    db.flush()
+    return draft
+
+
+def latest_version(db: Session, *, app_key: str, kind: str, key: str) -> int:
+    value = db.scalar(
+        select(func.max(Definition.version)).where(
+            Definition.app_key == app_key,
+            Definition.kind == kind,
+            Definition.key == key,
+            Definition.status == "published",
+        )
+    )
+    return int(value or 0)
+
+
+def publish(
+    db: Session,
+    *,
+    app_key: str,
+    kind: str,
+    key: str,
+    doc: Mapping[str, Any],
+    summary: str,
+    user_id: int | None,
+    now: datetime,
+) -> Definition:
+    """Store `doc` as the next published version (the unique constraint guards races)."""
+    row = Definition(
+        app_key=app_key,
+        kind=kind,
+        key=key,
+        version=latest_version(db, app_key=app_key, kind=kind, key=key) + 1,
+        status="published",
+        doc=dict(doc),
+        summary=summary,
+        created_by_id=user_id,
+        created_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def get_published(
+    db: Session, *, app_key: str, kind: str, key: str, version: int | None = None
+) -> Definition | None:
+    query = select(Definition).where(
+        Definition.app_key == app_key,
+        Definition.kind == kind,
+        Definition.key == key,
+        Definition.status == "published",
+    )
+    if version is None:
+        query = query.order_by(Definition.version.desc()).limit(1)
+    else:
+        query = query.where(Definition.version == version)
+    return db.scalars(query).first()
+
+
+def load_published(
+    db: Session, *, app_key: str, kind: str, key: str, version: int | None = None
+) -> Definition:
+    row = get_published(db, app_key=app_key, kind=kind, key=key, version=version)
+    if row is None:
+        what = f"{app_key}/{kind}/{key}" + (f" v{version}" if version else "")
+        raise NotFound("definition_not_found", f"No published definition {what}.")
+    return row
+
+
+def list_versions(db: Session, *, app_key: str, kind: str, key: str) -> list[Definition]:
+    return list(
+        db.scalars(
+            select(Definition)
+            .where(Definition.app_key == app_key, Definition.kind == kind, Definition.key == key)
+            .order_by(Definition.version)
+        )
+    )
+
+
+def list_keys(db: Session, *, app_key: str, kind: str) -> list[str]:
+    return list(
+        db.scalars(
+            select(Definition.key)
+            .where(Definition.app_key == app_key, Definition.kind == kind)
+            .distinct()
+            .order_by(Definition.key)
+        )
+    )
+
+
+def current_doc(db: Session, *, app_key: str, kind: str, key: str) -> dict[str, Any] | None:
+    """The draft if there is one, else the latest published version."""
+    draft = get_draft(db, app_key=app_key, kind=kind, key=key)
+    if draft is not None:
+        return dict(draft.doc)
+    published = get_published(db, app_key=app_key, kind=kind, key=key)
+    return dict(published.doc) if published is not None else None

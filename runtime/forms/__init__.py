@@ -1,0 +1,1 @@
+"""Form definitions at run time: compile once, check submitted values."""
