@@ -1,0 +1,1 @@
+"""Authentication: passwords, login sessions, API keys."""

@@ -1,0 +1,1 @@
+"""Stored files (attachments and generated documents)."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing: dependencies, error mapping, rate limits, operations endpoints."""

@@ -1,0 +1,95 @@
+"""Request dependencies: the DB session, the caller, CSRF, and load-or-404 helpers. Shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from runtime.auth import service as auth
+from runtime.errors import Conflict, PermissionDenied, Unauthorized
+from runtime.org.models import User
+from runtime.settings import Settings
+
+SESSION_COOKIE = "fw_session"
+CSRF_COOKIE = "fw_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session for this request; endpoints commit explicitly (see `commit`)."""
+    db: Session = request.app.state.session_factory()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def commit(db: Session) -> None:
+    """Commit now, so a failure answers this request instead of vanishing after it."""
+    try:
+        db.commit()
+    except IntegrityError as error:
+        db.rollback()
+        raise Conflict("conflict", "This conflicts with data stored meanwhile.") from error
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DB = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def optional_user(request: Request, db: DB) -> User | None:
+    """The caller from `Authorization: Bearer <api key>` or the session cookie (with CSRF)."""
+    header = request.headers.get("authorization", "")
+    now = now_utc()
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized("bad_authorization", "Use 'Authorization: Bearer <api key>'.")
+        user = auth.user_for_api_key(db, secret=secret.strip(), now=now)
+        if user is None:
+            raise Unauthorized("bad_api_key", "The API key is not valid.")
+        commit(db)
+        return user
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    session = auth.get_session(db, token=token, now=now)
+    if session is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or sent != session.csrf_token:
+            raise PermissionDenied("csrf_failed", "Missing or wrong X-CSRF-Token header.")
+    return db.get(User, session.user_id)
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise Unauthorized("login_required", "Log in or send an API key.")
+    return user
+
+
+def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    if not user.is_admin:
+        raise PermissionDenied("admin_only", "Only administrators may do this.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(admin_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]

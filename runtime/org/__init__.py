@@ -1,0 +1,1 @@
+"""Organisation: users, departments, roles and the directory."""

@@ -1,0 +1,1 @@
+"""Records: storage, validation, audit, queries."""

@@ -1,0 +1,147 @@
+"""Record endpoints: create, read, update, delete, list, timeline. Shell."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+
+from runtime.errors import InvalidInput, Problem
+from runtime.http.deps import DB, CurrentUser, commit, now_utc
+from runtime.i18n import pick_locale
+from runtime.records import service as records
+from runtime.records.schemas import RecordOut, RecordPage, TimelineOut
+
+router = APIRouter(prefix="/api/apps/{app}/forms/{form}/records", tags=["records"])
+
+JSONObject = Annotated[dict[str, Any], Body()]
+
+
+def _locale(request: Request) -> str:
+    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def _expected_version(if_match: str | None, body: dict[str, Any]) -> int | None:
+    raw = body.pop("version", None) if "version" in body else None
+    if if_match:
+        raw = if_match.strip('W/"')
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(
+            "invalid_version",
+            "version must be an integer.",
+            [Problem("invalid_version", "version must be an integer.", field="version")],
+        ) from error
+
+
+def _data(body: dict[str, Any]) -> dict[str, Any]:
+    """Accept `{"data": {...}}` or the field values at the top level."""
+    data = body.get("data", body) if set(body) <= {"data", "version"} and "data" in body else body
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "invalid_body",
+            "data must be an object.",
+            [Problem("invalid_body", "data must be an object.", field="data")],
+        )
+    return data
+
+
+@router.post("", status_code=201)
+def create_record(
+    app: str, form: str, request: Request, body: JSONObject, db: DB, user: CurrentUser
+) -> RecordOut:
+    version = records.load_form(db, app_key=app, form_key=form)
+    record = records.create_record(
+        db, form=version, raw=_data(body), actor=user, now=now_utc(), locale=_locale(request)
+    )
+    commit(db)
+    return RecordOut.of(record)
+
+
+@router.get("")
+def list_records(
+    app: str,
+    form: str,
+    db: DB,
+    _user: CurrentUser,
+    filter: Annotated[str | None, Query()] = None,
+    sort: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=records.MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> RecordPage:
+    condition = None
+    if filter:
+        try:
+            condition = json.loads(filter)
+        except ValueError as error:
+            raise InvalidInput(
+                "invalid_filter",
+                "filter must be a JSON condition.",
+                [Problem("invalid_filter", "filter must be a JSON condition.", field="filter")],
+            ) from error
+    version = records.load_form(db, app_key=app, form_key=form)
+    page = records.list_records(
+        db, form=version, condition=condition, sort=sort, limit=limit, cursor=cursor
+    )
+    return RecordPage(items=[RecordOut.of(r) for r in page.records], next_cursor=page.next_cursor)
+
+
+@router.get("/{record_id}")
+def get_record(
+    app: str, form: str, record_id: int, db: DB, _user: CurrentUser, response: Response
+) -> RecordOut:
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    response.headers["ETag"] = f'"{record.version}"'
+    return RecordOut.of(record)
+
+
+@router.patch("/{record_id}")
+def update_record(
+    app: str,
+    form: str,
+    record_id: int,
+    request: Request,
+    body: JSONObject,
+    db: DB,
+    user: CurrentUser,
+    if_match: Annotated[str | None, Header()] = None,
+) -> RecordOut:
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    expected = _expected_version(if_match, body)
+    records.update_record(
+        db,
+        record=record,
+        raw=_data(body),
+        expected_version=expected,
+        actor=user,
+        now=now_utc(),
+        locale=_locale(request),
+    )
+    commit(db)
+    return RecordOut.of(record)
+
+
+@router.delete("/{record_id}", status_code=204)
+def delete_record(
+    app: str,
+    form: str,
+    record_id: int,
+    db: DB,
+    user: CurrentUser,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    expected = _expected_version(if_match, {})
+    records.delete_record(db, record=record, expected_version=expected, actor=user, now=now_utc())
+    commit(db)
+    return Response(status_code=204)
+
+
+@router.get("/{record_id}/timeline")
+def record_timeline(app: str, form: str, record_id: int, db: DB, _user: CurrentUser) -> TimelineOut:
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    return TimelineOut(record_id=record.id, items=records.timeline(db, record=record))

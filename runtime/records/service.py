@@ -1,0 +1,364 @@
+"""Records: validated writes with optimistic locking and a field-level audit trail. Shell."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from runtime.definitions import store
+from runtime.errors import Conflict, InvalidInput, NotFound, Problem
+from runtime.fields import field_types
+from runtime.fields.base import Reference
+from runtime.files.models import StoredFile
+from runtime.forms.compile import CompiledForm, compile_form
+from runtime.forms.submit import check_values
+from runtime.org.models import Department, User
+from runtime.records import query as q
+from runtime.records.models import Record, RecordEvent, SerialCounter
+
+MAX_PAGE = 200
+_COMPILED: dict[tuple[int, datetime], FormVersion] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class FormVersion:
+    """A published form version and its compiled validators."""
+
+    app_key: str
+    form_key: str
+    version: int
+    doc: Mapping[str, Any]
+    compiled: CompiledForm
+
+    @property
+    def field_types(self) -> dict[str, str]:
+        return {f["key"]: f["type"] for f in self.doc.get("fields", [])}
+
+
+def load_form(
+    db: Session, *, app_key: str, form_key: str, version: int | None = None
+) -> FormVersion:
+    """The published form (latest, or `version`), compiled once per content."""
+    row = store.load_published(db, app_key=app_key, kind="forms", key=form_key, version=version)
+    # Published rows are immutable; id + created_at identify one even where a rolled-back
+    # transaction let SQLite hand the same id out again.
+    cache_key = (row.id, row.created_at)
+    cached = _COMPILED.get(cache_key)
+    if cached is None:
+        cached = FormVersion(app_key, form_key, row.version, row.doc, compile_form(row.doc))
+        if len(_COMPILED) > 512:
+            _COMPILED.clear()
+        _COMPILED[cache_key] = cached
+    return cached
+
+
+def _raise_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput("invalid_record", "The record has invalid values.", problems)
+
+
+def _check_references(
+    db: Session, form: FormVersion, data: Mapping[str, Any], keys: set[str], locale: str
+) -> list[Problem]:
+    """Users, departments, related records and files named by the values must exist."""
+    wanted: dict[tuple[str, str | None], dict[str, str]] = {}
+    for field in form.doc.get("fields", []):
+        key = field["key"]
+        if key not in keys or data.get(key) in (None, "", []):
+            continue
+        field_type = field_types.load(field["type"])
+        for ref in field_type.references(data[key], field.get("config", {})):
+            wanted.setdefault((ref.kind, ref.form), {})[ref.key] = key
+    problems: list[Problem] = []
+    for (kind, target_form), names in wanted.items():
+        found = _existing(db, form.app_key, Reference(kind, "", target_form), set(names))
+        for missing in sorted(set(names) - found):
+            field_key = names[missing]
+            message = {
+                "zh-CN": f"找不到 {missing}。",
+                "en": f"{missing} does not exist.",
+            }.get(locale, f"{missing} does not exist.")
+            problems.append(Problem("not_found", message, field=field_key))
+    return problems
+
+
+def _existing(db: Session, app_key: str, ref: Reference, keys: set[str]) -> set[str]:
+    if ref.kind == "user":
+        rows = db.scalars(select(User.username).where(User.username.in_(keys)))
+        return set(rows)
+    if ref.kind == "department":
+        return set(db.scalars(select(Department.code).where(Department.code.in_(keys))))
+    if ref.kind == "file":
+        return set(db.scalars(select(StoredFile.id).where(StoredFile.id.in_(keys))))
+    if ref.kind == "record":
+        ids = {int(k) for k in keys if k.isdigit()}
+        query = select(Record.id).where(Record.id.in_(ids), Record.deleted_at.is_(None))
+        query = query.where(Record.app_key == app_key)
+        if ref.form:
+            query = query.where(Record.form_key == ref.form)
+        return {str(i) for i in db.scalars(query)}
+    return set()
+
+
+def next_serial(db: Session, *, scope: str) -> int:
+    """Atomically take the next number of `scope` (upsert + RETURNING on both databases)."""
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(SerialCounter)
+        .values(scope=scope, value=1)
+        .on_conflict_do_update(index_elements=["scope"], set_={"value": SerialCounter.value + 1})
+        .returning(SerialCounter.value)
+    )
+    return int(db.execute(statement).scalar_one())
+
+
+def _fill_serials(db: Session, form: FormVersion, data: dict[str, Any], now: datetime) -> None:
+    for field in form.doc.get("fields", []):
+        if field["type"] != "serial":
+            continue
+        serial = field_types.load("serial")
+        config = field.get("config", {})
+        scope_part = serial.scope(config, now)  # type: ignore[attr-defined]
+        number = next_serial(
+            db, scope=f"{form.app_key}/{form.form_key}/{field['key']}/{scope_part}"
+        )
+        data[field["key"]] = serial.render(config, now, number)  # type: ignore[attr-defined]
+
+
+def _owner_id(db: Session, form: FormVersion, data: Mapping[str, Any]) -> int | None:
+    if form.field_types.get("owner") != "user" or not isinstance(data.get("owner"), str):
+        return None
+    return db.scalar(select(User.id).where(User.username == data["owner"]))
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
+    keys = sorted(set(before) | set(after))
+    return [
+        {"field": key, "from": before.get(key), "to": after.get(key)}
+        for key in keys
+        if before.get(key) != after.get(key)
+    ]
+
+
+def create_record(
+    db: Session,
+    *,
+    form: FormVersion,
+    raw: Mapping[str, Any],
+    actor: User | None,
+    now: datetime,
+    locale: str = "zh-CN",
+    via: str = "api",
+    writable: set[str] | None = None,
+) -> Record:
+    """Validate `raw` against the form and store a new record with its audit entry."""
+    data, problems = check_values(
+        form.compiled, raw, existing=None, locale=locale, now=now, writable=writable
+    )
+    problems += _check_references(db, form, data, set(data), locale)
+    _raise_problems(problems)
+    _fill_serials(db, form, data, now)
+    record = Record(
+        app_key=form.app_key,
+        form_key=form.form_key,
+        form_version=form.version,
+        data=data,
+        owner_id=_owner_id(db, form, data),
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(record)
+    db.flush()
+    changes = _diff({}, {k: v for k, v in data.items() if v is not None})
+    db.add(
+        RecordEvent(
+            record_id=record.id,
+            kind="created",
+            actor_id=record.created_by_id,
+            via=via,
+            changes=changes,
+            at=now,
+        )
+    )
+    db.flush()
+    return record
+
+
+def update_record(
+    db: Session,
+    *,
+    record: Record,
+    raw: Mapping[str, Any],
+    expected_version: int | None,
+    actor: User | None,
+    now: datetime,
+    locale: str = "zh-CN",
+    via: str = "api",
+    writable: set[str] | None = None,
+) -> Record:
+    """Apply a partial update; a stale `expected_version` raises `Conflict` (409)."""
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(
+            "stale_version",
+            f"The record changed (version {record.version}, you had {expected_version}).",
+            [Problem("stale_version", "The record was changed by someone else.", field="version")],
+        )
+    form = load_form(db, app_key=record.app_key, form_key=record.form_key)
+    before = dict(record.data)
+    data, problems = check_values(
+        form.compiled,
+        raw,
+        existing=before,
+        locale=locale,
+        now=now,
+        writable=writable,
+        partial=True,
+    )
+    problems += _check_references(db, form, data, set(raw), locale)
+    _raise_problems(problems)
+    changes = _diff(before, data)
+    if not changes:
+        return record
+    record.data = data
+    record.form_version = form.version
+    record.owner_id = _owner_id(db, form, data)
+    record.updated_at = now
+    db.add(
+        RecordEvent(
+            record_id=record.id,
+            kind="updated",
+            actor_id=actor.id if actor else None,
+            via=via,
+            changes=changes,
+            at=now,
+        )
+    )
+    db.flush()  # the version column makes a concurrent change fail here (StaleDataError)
+    return record
+
+
+def delete_record(
+    db: Session, *, record: Record, expected_version: int | None, actor: User | None, now: datetime
+) -> None:
+    """Soft delete: the record disappears from lists; its history stays."""
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict("stale_version", "The record was changed by someone else.")
+    record.deleted_at = now
+    record.updated_at = now
+    db.add(
+        RecordEvent(
+            record_id=record.id,
+            kind="deleted",
+            actor_id=actor.id if actor else None,
+            via="api",
+            changes=[],
+            at=now,
+        )
+    )
+    db.flush()
+
+
+def get_record(db: Session, *, app_key: str, form_key: str, record_id: int) -> Record | None:
+    record = db.get(Record, record_id)
+    if (
+        record is None
+        or record.app_key != app_key
+        or record.form_key != form_key
+        or record.deleted_at is not None
+    ):
+        return None
+    return record
+
+
+def load_record(db: Session, *, app_key: str, form_key: str, record_id: int) -> Record:
+    record = get_record(db, app_key=app_key, form_key=form_key, record_id=record_id)
+    if record is None:
+        raise NotFound("record_not_found", f"No record {record_id} in {app_key}/{form_key}.")
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    records: list[Record]
+    next_cursor: str | None
+
+
+def list_records(
+    db: Session,
+    *,
+    form: FormVersion,
+    condition: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    """One page of live records matching `condition`, in `sort` order, after `cursor`."""
+    limit = max(1, min(limit, MAX_PAGE))
+    builder = q.QueryBuilder(form.field_types, db.get_bind().dialect.name)
+    expr, descending, is_builtin = builder.order(sort)
+    query = select(Record).where(
+        Record.app_key == form.app_key,
+        Record.form_key == form.form_key,
+        Record.deleted_at.is_(None),
+    )
+    if condition:
+        query = query.where(builder.condition(condition))
+    if cursor:
+        values = q.decode_cursor(cursor)
+        if is_builtin and sort and sort.lstrip("-+") != "id" and values[1] is not None:
+            values[1] = datetime.fromisoformat(str(values[1]))
+        query = query.where(q.after_cursor(expr, descending, values))
+    ordering = [q.null_rank(expr), expr.desc() if descending else expr.asc()]
+    ordering.append(Record.id.desc() if descending else Record.id.asc())
+    rows = list(db.scalars(query.order_by(*ordering).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        key = (sort or "-id").lstrip("-+")
+        value: Any = getattr(last, key) if is_builtin else last.data.get(key)
+        if value is not None and not is_builtin and builder.is_numeric(key):
+            value = float(value)
+        next_cursor = q.encode_cursor([value is None, value, last.id])
+    return Page(rows, next_cursor)
+
+
+def count_records(db: Session, *, app_key: str, form_key: str) -> int:
+    return int(
+        db.scalar(
+            select(func.count(Record.id)).where(
+                Record.app_key == app_key, Record.form_key == form_key, Record.deleted_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def timeline(db: Session, *, record: Record) -> list[dict[str, Any]]:
+    """Audit entries, newest first, with the actor's username."""
+    rows = db.execute(
+        select(RecordEvent, User.username)
+        .outerjoin(User, User.id == RecordEvent.actor_id)
+        .where(RecordEvent.record_id == record.id)
+        .order_by(RecordEvent.id.desc())
+    ).all()
+    return [
+        {
+            "type": "audit",
+            "kind": event.kind,
+            "at": event.at.isoformat().replace("+00:00", "Z"),
+            "actor": username,
+            "via": event.via,
+            "changes": event.changes,
+        }
+        for event, username in rows
+    ]
