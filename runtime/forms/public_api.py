@@ -1,0 +1,314 @@
+"""Public form endpoints (no login): page, submit, embed script, CORS preflight. Shell."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from runtime.errors import (
+    FormworkError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    Problem,
+    TooManyRequests,
+)
+from runtime.forms import public_service, render
+from runtime.http.deps import now_utc
+from runtime.http.errors import error_body
+from runtime.http.ratelimit import client_ip
+from runtime.i18n import pick_locale
+from runtime.records import service as records
+from runtime.settings import Settings
+
+router = APIRouter(tags=["public forms"])
+
+HONEYPOT = "website"
+IDEMPOTENCY_FIELD = "_idempotency_key"
+MULTI_TYPES = frozenset({"multiselect", "checkbox"})
+ROW_NAME = re.compile(r"^([a-z][a-z0-9_]*)\[(\d{1,3})\]\[([a-z][a-z0-9_]*)\]$")
+DEFAULT_PER_MINUTE = 10
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _locale(request: Request) -> str:
+    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def _load_public(db: Session, app: str, form: str) -> records.FormVersion:
+    version = records.load_form(db, app_key=app, form_key=form)
+    if not (version.doc.get("public") or {}).get("enabled"):
+        raise NotFound("form_not_public", f"{app}/{form} has no public form.")
+    return version
+
+
+def _own_origin(request: Request, settings: Settings) -> set[str]:
+    own = {f"{request.url.scheme}://{request.url.netloc}"}
+    base = urlsplit(settings.base_url)
+    own.add(f"{base.scheme}://{base.netloc}")
+    return own
+
+
+def _check_origin(request: Request, doc: Mapping[str, Any], settings: Settings) -> str | None:
+    """The Origin to echo in CORS headers; a foreign origin not allowed by the form → 403."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return None
+    allowed = set((doc.get("public") or {}).get("allowed_origins") or [])
+    if origin in _own_origin(request, settings):
+        return None
+    if origin in allowed or "*" in allowed:
+        return origin
+    raise PermissionDenied("origin_not_allowed", f"Origin {origin} may not post to this form.")
+
+
+def _cors_headers(origin: str | None) -> dict[str, str]:
+    if origin is None:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key, Accept-Language",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes before parsing anything (413)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge("payload_too_large", f"The body exceeds {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge("payload_too_large", f"The body exceeds {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _bad_body(message: str) -> InvalidInput:
+    return InvalidInput("invalid_body", message, [Problem("invalid_body", message)])
+
+
+def parse_body(content_type: str, body: bytes, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON object, or form-encoded pairs folded into lists and line-item rows by field type."""
+    if content_type.startswith("application/json"):
+        try:
+            value = json.loads(body or b"{}")
+        except ValueError as error:
+            raise _bad_body("The body is not valid JSON.") from error
+        if not isinstance(value, dict):
+            raise _bad_body("The body must be a JSON object.")
+        return value
+    if content_type.startswith("application/x-www-form-urlencoded") or not content_type:
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=2000)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise _bad_body("The form body could not be read.") from error
+        return fold_pairs(pairs, doc)
+    raise FormworkError("unsupported_media_type", "Send JSON or a form-encoded body.")
+
+
+def fold_pairs(pairs: list[tuple[str, str]], doc: Mapping[str, Any]) -> dict[str, Any]:
+    types = {f["key"]: f["type"] for f in doc.get("fields", [])}
+    out: dict[str, Any] = {}
+    rows: dict[str, dict[int, dict[str, str]]] = {}
+    for name, value in pairs:
+        match = ROW_NAME.match(name)
+        if match and types.get(match[1]) == "line_items":
+            rows.setdefault(match[1], {}).setdefault(int(match[2]), {})[match[3]] = value
+        elif types.get(name) in MULTI_TYPES:
+            out.setdefault(name, []).append(value)
+        else:
+            out[name] = value
+    for key, by_index in rows.items():
+        out[key] = [
+            row for _, row in sorted(by_index.items()) if any(v.strip() for v in row.values())
+        ]
+    return out
+
+
+def _hidden_from_request(request: Request, doc: Mapping[str, Any]) -> dict[str, str]:
+    hidden: dict[str, str] = {}
+    for source, target in public_service.capture_targets(doc).items():
+        value = (
+            request.query_params.get("referrer") or request.headers.get("referer", "")
+            if source == "referrer"
+            else request.query_params.get(source, "")
+        )
+        if value:
+            hidden[target] = value[:500]
+    return hidden
+
+
+@router.get("/f/{app}/{form}", response_class=HTMLResponse, include_in_schema=False)
+def form_page(app: str, form: str, request: Request) -> HTMLResponse:
+    factory = request.app.state.session_factory
+    with factory() as db:
+        version = _load_public(db, app, form)
+    locale = _locale(request)
+    embed = request.query_params.get("embed") == "1"
+    html = render.render_form(
+        public_service.public_doc(version.doc),
+        locale=locale,
+        action_url=str(request.url.path)
+        + ("?embed=1" if embed else "")
+        + (f"&lang={locale}" if embed and request.query_params.get("lang") else ""),
+        hidden=_hidden_from_request(request, version.doc),
+        embed=embed,
+        idempotency_key=secrets.token_urlsafe(16),
+    )
+    return HTMLResponse(html)
+
+
+@router.options("/f/{app}/{form}", include_in_schema=False)
+def preflight(app: str, form: str, request: Request) -> Response:
+    with request.app.state.session_factory() as db:
+        version = _load_public(db, app, form)
+    origin = _check_origin(request, version.doc, _settings(request))
+    return Response(status_code=204, headers=_cors_headers(origin))
+
+
+@router.get("/f/{app}/{form}/embed.js", include_in_schema=False)
+def embed_js(app: str, form: str, request: Request) -> Response:
+    with request.app.state.session_factory() as db:
+        _load_public(db, app, form)
+    base = _settings(request).base_url
+    script = render.embed_script(form_url=f"{base}/f/{app}/{form}")
+    return Response(
+        script,
+        media_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.post("/f/{app}/{form}", include_in_schema=False)
+async def submit_form(app: str, form: str, request: Request) -> Response:
+    settings = _settings(request)
+    wants_json = request.headers.get("content-type", "").startswith("application/json") or (
+        "application/json" in request.headers.get("accept", "")
+    )
+    locale = _locale(request)
+    embed = request.query_params.get("embed") == "1"
+    try:
+        body = await _read_limited(request, settings.public_body_limit)
+        return await run_in_threadpool(
+            _submit_sync, request, app, form, body, wants_json, locale, embed
+        )
+    except FormworkError as error:
+        headers = {}
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after)
+        if not wants_json:
+            html = render.render_error(locale=locale, status=error.status, message=error.message)
+            return HTMLResponse(html, status_code=error.status, headers=headers)
+        headers.update(_cors_headers(await run_in_threadpool(_error_origin, request, app, form)))
+        return JSONResponse(
+            error_body(error.to_problems()), status_code=error.status, headers=headers
+        )
+
+
+def _error_origin(request: Request, app: str, form: str) -> str | None:
+    """Echo an allowed Origin on errors too, so the embedding page can read them."""
+    try:
+        with request.app.state.session_factory() as db:
+            return _check_origin(request, _load_public(db, app, form).doc, _settings(request))
+    except FormworkError:
+        return None
+
+
+def _submit_sync(
+    request: Request, app: str, form: str, body: bytes, wants_json: bool, locale: str, embed: bool
+) -> Response:
+    settings = _settings(request)
+    factory = request.app.state.session_factory
+    with factory() as db:
+        version = _load_public(db, app, form)
+        origin = _check_origin(request, version.doc, settings)
+        per_minute = int(
+            ((version.doc.get("public") or {}).get("rate_limit") or {}).get(
+                "per_minute", DEFAULT_PER_MINUTE
+            )
+        )
+        request.app.state.rate_limiter.hit(
+            f"public:{app}/{form}", client_ip(request, settings.trusted_proxies), limit=per_minute
+        )
+        raw = parse_body(request.headers.get("content-type", ""), body, version.doc)
+        sent_key = request.headers.get("idempotency-key") or str(
+            raw.pop(IDEMPOTENCY_FIELD, "") or ""
+        )
+        raw.pop(IDEMPOTENCY_FIELD, None)
+        key = sent_key[:128] or None
+        if str(raw.pop(HONEYPOT, "") or "").strip():
+            # A bot filled the invisible field: answer like a success, store nothing.
+            return _success(version.doc, None, "accepted", wants_json, locale, embed, origin)
+        _fill_referrer(request, version.doc, raw)
+        try:
+            outcome = public_service.submit(
+                db, form=version, raw=raw, idempotency_key=key, locale=locale, now=now_utc()
+            )
+            db.commit()
+        except InvalidInput as error:
+            db.rollback()
+            if wants_json:
+                raise
+            html = render.render_form(
+                public_service.public_doc(version.doc),
+                locale=locale,
+                action_url=str(request.url.path) + ("?embed=1" if embed else ""),
+                values=raw,
+                problems=error.to_problems(),
+                hidden={
+                    k: str(v)
+                    for k, v in raw.items()
+                    if k in public_service.capture_targets(version.doc).values()
+                },
+                embed=embed,
+                idempotency_key=key or secrets.token_urlsafe(16),
+            )
+            return HTMLResponse(html, status_code=422, headers=_cors_headers(origin))
+        status = "duplicate" if outcome.replayed else outcome.outcome
+        return _success(version.doc, outcome.record_id, status, wants_json, locale, embed, origin)
+
+
+def _fill_referrer(request: Request, doc: Mapping[str, Any], raw: dict[str, Any]) -> None:
+    target = public_service.capture_targets(doc).get("referrer")
+    if target and not raw.get(target):
+        referer = request.headers.get("referer", "")
+        if referer:
+            raw[target] = referer[:500]
+
+
+def _success(
+    doc: Mapping[str, Any],
+    record_id: int | None,
+    outcome: str,
+    wants_json: bool,
+    locale: str,
+    embed: bool,
+    origin: str | None,
+) -> Response:
+    if wants_json:
+        return JSONResponse(
+            {"id": record_id, "outcome": outcome}, status_code=201, headers=_cors_headers(origin)
+        )
+    return HTMLResponse(
+        render.render_thanks(doc, locale=locale, embed=embed), headers=_cors_headers(origin)
+    )

@@ -1,0 +1,196 @@
+"""Public form submissions: idempotency, dedupe, capture of UTM and referrer. Shell."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from runtime.errors import InvalidInput, Problem
+from runtime.forms.submit import check_values
+from runtime.records import service as records
+from runtime.records.models import PublicSubmission, Record
+
+PEOPLE_TYPES = frozenset({"user", "department"})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    record_id: int | None
+    outcome: str  # created | updated | skipped | ignored (honeypot)
+    replayed: bool = False
+
+
+def public_fields(doc: Mapping[str, Any]) -> list[str]:
+    """Field keys a public visitor may fill: `public.fields`, else the plain visible inputs."""
+    public = doc.get("public") or {}
+    listed = public.get("fields")
+    if listed:
+        return [str(key) for key in listed]
+    return [
+        f["key"]
+        for f in doc.get("fields", [])
+        if not f.get("hidden")
+        and not f.get("readonly")
+        and f["type"] not in PEOPLE_TYPES
+        and f["type"] not in ("formula", "serial", "attachment")
+    ]
+
+
+def public_doc(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The form as the public sees it: only public fields (the renderer draws what it gets)."""
+    keys = set(public_fields(doc))
+    fields = [f for f in doc.get("fields", []) if f["key"] in keys]
+    layout = doc.get("layout")
+    out = {**doc, "fields": fields}
+    if layout:
+        out["layout"] = _filter_layout(layout, keys)
+    return out
+
+
+def _filter_layout(items: list[Any], keys: set[str]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            if item in keys:
+                out.append(item)
+        elif item.get("type") == "tabs":
+            tabs = [
+                {**tab, "items": _filter_layout(tab.get("items", []), keys)}
+                for tab in item.get("tabs", [])
+            ]
+            out.append({**item, "tabs": [t for t in tabs if t["items"]]})
+        else:
+            inner = _filter_layout(item.get("items", []), keys)
+            if inner:
+                out.append({**item, "items": inner})
+    return out
+
+
+def capture_targets(doc: Mapping[str, Any]) -> dict[str, str]:
+    """Capture mapping: query parameter (or 'referrer') → hidden field key."""
+    return dict((doc.get("public") or {}).get("capture") or {})
+
+
+def payload_hash(raw: Mapping[str, Any]) -> str:
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def submit(
+    db: Session,
+    *,
+    form: records.FormVersion,
+    raw: Mapping[str, Any],
+    idempotency_key: str | None,
+    locale: str,
+    now: datetime,
+) -> Outcome:
+    """Store one public submission exactly once per idempotency key."""
+    digest = payload_hash(raw)
+    if idempotency_key:
+        earlier = db.scalars(
+            select(PublicSubmission).where(
+                PublicSubmission.app_key == form.app_key,
+                PublicSubmission.form_key == form.form_key,
+                PublicSubmission.idempotency_key == idempotency_key,
+            )
+        ).one_or_none()
+        if earlier is not None:
+            if earlier.payload_sha256 != digest:
+                message = "This idempotency key was used with another payload."
+                raise InvalidInput(
+                    "idempotency_key_reused",
+                    message,
+                    [Problem("idempotency_key_reused", message, field="Idempotency-Key")],
+                )
+            return Outcome(earlier.record_id, earlier.outcome, replayed=True)
+    writable = set(public_fields(form.doc)) | set(capture_targets(form.doc).values())
+    existing = _duplicate(db, form=form, raw=raw, writable=writable, locale=locale, now=now)
+    policy = ((form.doc.get("public") or {}).get("dedupe") or {}).get("policy", "create")
+    if existing is not None and policy == "skip":
+        outcome = Outcome(existing.id, "skipped")
+    elif existing is not None and policy == "update":
+        changes = {k: v for k, v in raw.items() if v not in (None, "", [])}
+        records.update_record(
+            db,
+            record=existing,
+            raw=changes,
+            expected_version=None,
+            actor=None,
+            now=now,
+            locale=locale,
+            via="public_form",
+            writable=writable,
+        )
+        outcome = Outcome(existing.id, "updated")
+    else:
+        record = records.create_record(
+            db,
+            form=form,
+            raw=raw,
+            actor=None,
+            now=now,
+            locale=locale,
+            via="public_form",
+            writable=writable,
+        )
+        outcome = Outcome(record.id, "created")
+    if idempotency_key:
+        db.add(
+            PublicSubmission(
+                app_key=form.app_key,
+                form_key=form.form_key,
+                idempotency_key=idempotency_key,
+                payload_sha256=digest,
+                record_id=outcome.record_id,
+                outcome=outcome.outcome,
+                created_at=now,
+            )
+        )
+        db.flush()
+    return outcome
+
+
+def _duplicate(
+    db: Session,
+    *,
+    form: records.FormVersion,
+    raw: Mapping[str, Any],
+    writable: set[str],
+    locale: str,
+    now: datetime,
+) -> Record | None:
+    """The live record sharing a dedupe key value with the (validated) submission."""
+    keys = ((form.doc.get("public") or {}).get("dedupe") or {}).get("keys") or []
+    if not keys:
+        return None
+    data, problems = check_values(
+        form.compiled, raw, existing=None, locale=locale, now=now, writable=writable
+    )
+    if problems:
+        raise InvalidInput("invalid_record", "The record has invalid values.", problems)
+    clauses = [
+        Record.data[key].as_string() == str(data[key])
+        for key in keys
+        if data.get(key) not in (None, "")
+    ]
+    if not clauses:
+        return None
+    return db.scalars(
+        select(Record)
+        .where(
+            Record.app_key == form.app_key,
+            Record.form_key == form.form_key,
+            Record.deleted_at.is_(None),
+            or_(*clauses),
+        )
+        .order_by(Record.id)
+        .limit(1)
+    ).first()
