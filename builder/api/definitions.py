@@ -1,0 +1,132 @@
+"""Definition endpoints: apps, drafts, publish, versions, diff, bundles. Shell."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from builder import bundle as bundles
+from builder import publish as publishing
+from builder.diff import diff_definitions
+from runtime.definitions import store
+from runtime.definitions.models import Definition
+from runtime.errors import NotFound
+from runtime.http.deps import DB, AdminUser, CurrentUser, commit, now_utc
+
+router = APIRouter(prefix="/api/apps", tags=["definitions"])
+
+
+def _version_out(row: Definition, *, with_doc: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "app": row.app_key,
+        "kind": row.kind,
+        "key": row.key,
+        "version": row.version,
+        "status": row.status,
+        "summary": row.summary,
+        "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+    }
+    if with_doc:
+        out["definition"] = row.doc
+    return out
+
+
+@router.get("")
+def list_apps(db: DB, _user: CurrentUser) -> dict[str, Any]:
+    items = []
+    for app in store.list_apps(db):
+        kinds = {kind: store.list_keys(db, app_key=app.key, kind=kind) for kind in store.KINDS}
+        items.append({"key": app.key, "manifest": app.manifest, **kinds})
+    return {"items": items}
+
+
+@router.post("/import", status_code=201)
+def import_bundle(
+    body: Annotated[dict[str, Any], Body()], db: DB, user: AdminUser
+) -> dict[str, Any]:
+    report = bundles.apply(db, bundles.from_json(body), user_id=user.id, now=now_utc())
+    commit(db)
+    return {"app": report.app, "published": report.published, "unchanged": report.unchanged}
+
+
+@router.get("/{app}/export")
+def export_bundle(app: str, db: DB, _user: CurrentUser) -> dict[str, Any]:
+    return bundles.to_json(bundles.export(db, app_key=app))
+
+
+@router.get("/{app}/{kind}/{key}")
+def get_definition(app: str, kind: str, key: str, db: DB, _user: CurrentUser) -> dict[str, Any]:
+    """The draft when there is one, else the latest published version."""
+    store.load_app(db, app_key=app)
+    if kind not in store.KINDS:
+        raise NotFound("unknown_kind", f"Unknown definition kind {kind!r}.")
+    row = store.get_draft(db, app_key=app, kind=kind, key=key) or store.get_published(
+        db, app_key=app, kind=kind, key=key
+    )
+    if row is None:
+        raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app}.")
+    return _version_out(row, with_doc=True)
+
+
+@router.put("/{app}/{kind}/{key}")
+def put_draft(
+    app: str, kind: str, key: str, body: Annotated[Any, Body()], db: DB, user: AdminUser
+) -> dict[str, Any]:
+    row = publishing.save_draft(
+        db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
+    )
+    commit(db)
+    return _version_out(row, with_doc=True)
+
+
+@router.post("/{app}/{kind}/{key}/publish")
+def publish(app: str, kind: str, key: str, db: DB, user: AdminUser) -> dict[str, Any]:
+    publishing.check_kind(kind)
+    row, created = publishing.publish(
+        db, app_key=app, kind=kind, key=key, user_id=user.id, now=now_utc()
+    )
+    commit(db)
+    return {**_version_out(row), "created": created}
+
+
+@router.get("/{app}/{kind}/{key}/versions")
+def list_versions(app: str, kind: str, key: str, db: DB, _user: CurrentUser) -> dict[str, Any]:
+    rows = store.list_versions(db, app_key=app, kind=kind, key=key)
+    if not rows:
+        raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app}.")
+    return {"items": [_version_out(r) for r in rows]}
+
+
+@router.get("/{app}/{kind}/{key}/versions/{version}")
+def get_version(
+    app: str, kind: str, key: str, version: int, db: DB, _user: CurrentUser
+) -> dict[str, Any]:
+    row = store.load_published(db, app_key=app, kind=kind, key=key, version=version)
+    return _version_out(row, with_doc=True)
+
+
+@router.get("/{app}/{kind}/{key}/diff")
+def diff_versions(
+    app: str,
+    kind: str,
+    key: str,
+    db: DB,
+    _user: CurrentUser,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int | None, Query(alias="to", ge=0)] = None,
+) -> dict[str, Any]:
+    """Diff two published versions; `to` omitted or 0 means the current draft."""
+    before = store.load_published(db, app_key=app, kind=kind, key=key, version=from_version)
+    if to_version:
+        after_doc = store.load_published(
+            db, app_key=app, kind=kind, key=key, version=to_version
+        ).doc
+    else:
+        current = store.current_doc(db, app_key=app, kind=kind, key=key)
+        after_doc = current or {}
+    return {
+        "from": from_version,
+        "to": to_version or "draft",
+        "diff": diff_definitions(before.doc, after_doc),
+    }

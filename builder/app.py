@@ -1,0 +1,26 @@
+"""The full app: runtime routers plus the builder's (definitions, palette). Shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from builder.api import definitions
+from builder.palette import palette
+from runtime.app import configure
+from runtime.http.deps import CurrentUser
+from runtime.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(title="Formwork", version="0.1.0", docs_url=None, redoc_url=None)
+    configure(app, settings)
+    app.include_router(definitions.router)
+
+    @app.get("/api/palette", tags=["definitions"])
+    def get_palette(_user: CurrentUser) -> dict[str, Any]:
+        return palette()
+
+    return app

@@ -1,0 +1,61 @@
+"""Runtime-only app: public forms, records API, people, login, pages (no builder). Shell."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from runtime.auth import api as auth_api
+from runtime.db.engine import make_engine, make_session_factory
+from runtime.forms import public_api
+from runtime.http import errors, ops
+from runtime.http.ratelimit import RateLimiter
+from runtime.org import api as org_api
+from runtime.pages import api as pages_api
+from runtime.records import api as records_api
+from runtime.settings import ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+
+def configure(app: FastAPI, settings: Settings) -> None:
+    """Attach state, error handlers, middleware and the runtime routers to `app`."""
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.rate_limiter = RateLimiter()
+    app.state.metrics = ops.Metrics()
+    errors.install(app)
+    app.add_middleware(ops.MetricsMiddleware)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    for router in (
+        ops.router,
+        auth_api.router,
+        org_api.router,
+        records_api.router,
+        public_api.router,
+        pages_api.router,
+    ):
+        app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Formwork API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(title="Formwork runtime", version="0.1.0", docs_url=None, redoc_url=None)
+    configure(app, settings)
+    return app

@@ -1,0 +1,1 @@
+"""Server-rendered end-user pages: login, home, record list and detail."""

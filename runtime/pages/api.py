@@ -1,0 +1,138 @@
+"""End-user pages: home (apps), record list, record detail with timeline. Shell."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from runtime.definitions import store
+from runtime.fields import field_types
+from runtime.http.deps import DB, OptionalUser
+from runtime.i18n import pick_locale
+from runtime.org.models import User
+from runtime.pages import render
+from runtime.records import service as records
+
+router = APIRouter(include_in_schema=False)
+LIST_COLUMNS = 6
+
+
+def _locale(request: Request) -> str:
+    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+def _login_redirect(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+
+def _format(field: dict[str, Any], value: Any, locale: str) -> str:
+    if value is None:
+        return ""
+    entry = field_types.get(field["type"])
+    if entry is None:
+        return str(value)
+    return entry.format(value, field.get("config", {}), locale)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DB, user: OptionalUser) -> Response:
+    if user is None:
+        return _login_redirect(request)
+    apps = []
+    for app in store.list_apps(db):
+        forms = []
+        for key in store.list_keys(db, app_key=app.key, kind="forms"):
+            row = store.get_published(db, app_key=app.key, kind="forms", key=key)
+            if row is not None:
+                forms.append(
+                    {
+                        "key": key,
+                        "title": row.doc.get("title"),
+                        "public": bool((row.doc.get("public") or {}).get("enabled")),
+                    }
+                )
+        apps.append({"key": app.key, "title": app.manifest.get("title", app.key), "forms": forms})
+    return HTMLResponse(render.page("home.html", locale=_locale(request), user=user, apps=apps))
+
+
+@router.get("/apps/{app}/{form}", response_class=HTMLResponse)
+def record_list(
+    app: str,
+    form: str,
+    request: Request,
+    db: DB,
+    user: OptionalUser,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    if user is None:
+        return _login_redirect(request)
+    locale = _locale(request)
+    version = records.load_form(db, app_key=app, form_key=form)
+    fields = [f for f in version.doc.get("fields", []) if not f.get("hidden")]
+    columns = fields[:LIST_COLUMNS]
+    page = records.list_records(db, form=version, cursor=cursor, limit=50)
+    rows = [
+        {
+            "id": r.id,
+            "cells": [_format(c, r.data.get(c["key"]), locale) for c in columns],
+            "created_at": r.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        for r in page.records
+    ]
+    app_row = store.load_app(db, app_key=app)
+    return HTMLResponse(
+        render.page(
+            "records.html",
+            locale=locale,
+            user=user,
+            app_key=app,
+            form=version.doc,
+            app_title=app_row.manifest.get("title", app),
+            columns=columns,
+            rows=rows,
+            next_cursor=page.next_cursor,
+            total=records.count_records(db, app_key=app, form_key=form),
+        )
+    )
+
+
+@router.get("/apps/{app}/{form}/{record_id}", response_class=HTMLResponse)
+def record_detail(
+    app: str, form: str, record_id: int, request: Request, db: DB, user: OptionalUser
+) -> Response:
+    if user is None:
+        return _login_redirect(request)
+    return HTMLResponse(_detail(db, app, form, record_id, _locale(request), user))
+
+
+def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User) -> str:
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    version = records.load_form(db, app_key=app, form_key=form)
+    fields = version.doc.get("fields", [])
+    labels = {f["key"]: f.get("label", f["key"]) for f in fields}
+    items = [
+        {
+            "key": f["key"],
+            "label": f.get("label"),
+            "value": _format(f, record.data.get(f["key"]), locale),
+        }
+        for f in fields
+        if record.data.get(f["key"]) not in (None, "", [])
+    ]
+    title_key = version.doc.get("title_field")
+    title = str(record.data.get(title_key) or f"#{record.id}") if title_key else f"#{record.id}"
+    return render.page(
+        "record.html",
+        locale=locale,
+        user=user,
+        app_key=app,
+        form=version.doc,
+        record=record,
+        title=title,
+        fields=items,
+        labels=labels,
+        timeline=records.timeline(db, record=record),
+    )
