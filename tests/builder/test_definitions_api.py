@@ -1,0 +1,90 @@
+"""Definitions over HTTP: drafts, publish, versions, diff, export/import, palette."""
+
+from __future__ import annotations
+
+import copy
+
+FORM = "/api/apps/crm/forms/lead"
+
+
+def test_lists_apps_and_palette(client, admin_headers):
+    apps = {a["key"]: a for a in client.get("/api/apps", headers=admin_headers).json()["items"]}
+    assert {"crm", "expense"} <= set(apps)
+    assert "lead" in apps["crm"]["forms"]
+    palette = client.get("/api/palette", headers=admin_headers).json()
+    keys = {entry["key"] for entry in palette["fields"]}
+    assert {"text", "money", "phone", "line_items", "serial", "region"} <= keys
+
+
+def test_draft_publish_versions_and_diff(client, admin_headers):
+    doc = client.get(FORM, headers=admin_headers).json()["definition"]
+    changed = copy.deepcopy(doc)
+    changed["fields"].append(
+        {"key": "wechat", "type": "text", "label": {"zh-CN": "微信", "en": "WeChat"}}
+    )
+    if changed.get("layout"):
+        changed["layout"][0]["items"].append("wechat")
+    saved = client.put(FORM, json=changed, headers=admin_headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["status"] == "draft"
+    published = client.post(f"{FORM}/publish", headers=admin_headers)
+    assert published.status_code == 200, published.text
+    assert published.json()["version"] == 2
+    versions = client.get(f"{FORM}/versions", headers=admin_headers).json()["items"]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["summary"].startswith("fields +1")
+    diff = client.get(f"{FORM}/diff", params={"from": 1, "to": 2}, headers=admin_headers).json()
+    assert diff["diff"]["fields"]["added"] == ["wechat"]
+    old = client.get(f"{FORM}/versions/1", headers=admin_headers).json()["definition"]
+    assert "wechat" not in [f["key"] for f in old["fields"]]
+
+
+def test_invalid_definition_is_422_with_pointers(client, admin_headers):
+    doc = client.get(FORM, headers=admin_headers).json()["definition"]
+    bad = copy.deepcopy(doc)
+    bad["fields"][0]["type"] = "teleporter"
+    bad["fields"].append(copy.deepcopy(bad["fields"][1]))
+    response = client.put(FORM, json=bad, headers=admin_headers)
+    assert response.status_code == 422
+    pointers = {e.get("pointer") for e in response.json()["errors"]}
+    assert "/fields/0/type" in pointers
+    codes = {e["code"] for e in response.json()["errors"]}
+    assert "duplicate_field_key" in codes
+
+
+def test_records_remember_their_form_version(client, admin_headers):
+    first = client.post(
+        "/api/apps/crm/forms/lead/records",
+        json={"name": "甲", "company": "甲公司", "phone": "13800138003"},
+        headers=admin_headers,
+    ).json()
+    doc = client.get(FORM, headers=admin_headers).json()["definition"]
+    doc["description"] = {"zh-CN": "新版", "en": "new"}
+    client.put(FORM, json=doc, headers=admin_headers)
+    client.post(f"{FORM}/publish", headers=admin_headers)
+    second = client.post(
+        "/api/apps/crm/forms/lead/records",
+        json={"name": "乙", "company": "乙公司", "phone": "13800138004"},
+        headers=admin_headers,
+    ).json()
+    assert (first["form_version"], second["form_version"]) == (1, 2)
+
+
+def test_export_import_round_trip(client, admin_headers):
+    exported = client.get("/api/apps/expense/export", headers=admin_headers).json()
+    assert exported["app"]["key"] == "expense"
+    response = client.post("/api/apps/import", json=exported, headers=admin_headers)
+    assert response.status_code == 201
+    assert response.json()["published"] == []
+    assert client.get("/api/apps/expense/export", headers=admin_headers).json() == exported
+
+
+def test_non_admin_cannot_change_definitions(client, rep_headers):
+    doc = client.get(FORM, headers=rep_headers).json()["definition"]
+    assert client.put(FORM, json=doc, headers=rep_headers).status_code == 403
+
+
+def test_unsupported_kind_is_a_clear_422(client, admin_headers):
+    response = client.put("/api/apps/crm/flows/x", json={"key": "x"}, headers=admin_headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "unsupported_kind"
