@@ -1,9 +1,8 @@
-"""The safe expression language: formulas and condition trees, one AST, one interpreter. Pure.
+"""The safe expression language: formulas and condition trees, one AST, one interpreter. Pure."""
 
-No Python `eval`/`exec`: formula text is tokenized and parsed here, condition trees are mapped
-node by node, and evaluation runs only the allow-listed functions in `functions.FUNCTIONS`
-under a `Budget`. Every failure is an `ExpressionError`.
-"""
+# No Python `eval`/`exec`: formula text is tokenized and parsed here, condition trees are mapped
+# node by node, and evaluation runs only the allow-listed functions in `functions.FUNCTIONS`
+# under a `Budget`. Every failure is an `ExpressionError`.
 
 from runtime.expr.ast import Budget, Node, field_refs
 from runtime.expr.conditions import (

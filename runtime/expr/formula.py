@@ -1,9 +1,8 @@
-"""Formula text → AST: a tokenizer and a Pratt parser with Excel precedence. Pure.
+"""Formula text → AST: a tokenizer and a Pratt parser with Excel precedence. Pure."""
 
-Precedence, loosest first (all binary operators are left-associative, as in Excel):
-comparisons `= <> < <= > >=`, then `&`, then `+ -`, then `* /`, then `^`, then unary `-`.
-So `2^3^2` is 64 and `-2^2` is 4, exactly as Excel computes them.
-"""
+# Precedence, loosest first (all binary operators are left-associative, as in Excel):
+# comparisons `= <> < <= > >=`, then `&`, then `+ -`, then `* /`, then `^`, then unary `-`.
+# So `2^3^2` is 64 and `-2^2` is 4, exactly as Excel computes them.
 
 from __future__ import annotations
 

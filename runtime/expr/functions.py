@@ -1,10 +1,9 @@
-"""Expression values (coercion, comparison, arithmetic) and the allow-listed functions. Pure.
+"""Expression values (coercion, comparison, arithmetic) and the allow-listed functions. Pure."""
 
-Values are Decimal, str, bool, None, date, datetime and lists of those. Records give numbers as
-int/float/Decimal or decimal strings ("1234.50"), dates as "YYYY-MM-DD" and datetimes as ISO-8601
-with an offset; functions coerce them here. WEEKDAY numbers days ISO-style: 1 = Monday … 7 = Sunday
-(unlike Excel's default, where 1 = Sunday).
-"""
+# Values are Decimal, str, bool, None, date, datetime and lists of those. Records give numbers as
+# int/float/Decimal or decimal strings ("1234.50"), dates as "YYYY-MM-DD" and datetimes as ISO-8601
+# with an offset; they are coerced here. WEEKDAY numbers days ISO-style: 1 = Monday … 7 = Sunday
+# (unlike Excel's default, where 1 = Sunday).
 
 from __future__ import annotations
 

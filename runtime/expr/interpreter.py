@@ -1,9 +1,8 @@
-"""Evaluate expression ASTs: a tree-walking interpreter and a closure compiler. Pure.
+"""Evaluate expression ASTs: a tree-walking interpreter and a closure compiler. Pure."""
 
-Both count one step per node visited (plus one per list element processed) and share every
-value rule in `functions.py`, so they agree on results, errors and budgets; the compiler only
-removes dispatch and specialises `field <op> literal` comparisons.
-"""
+# Both count one step per node visited (plus one per list element processed) and share every
+# value rule in `functions.py`, so they agree on results, errors and budgets; the compiler only
+# removes dispatch and specialises `field <op> literal` comparisons.
 
 from __future__ import annotations
 
