@@ -41,6 +41,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     password = args.password or secrets.token_urlsafe(9)
     factory = make_session_factory(make_engine(url))
     with unit_of_work(factory) as db:
+        is_new = org.get_user(db, username="admin") is None
         if args.template:
             sample.load_sample_organisation(db, password=password)
             for app_key in TEMPLATES[args.template]:
@@ -51,17 +52,16 @@ def cmd_init(args: argparse.Namespace) -> int:
                     f"app {report.app}: published {len(report.published)}, "
                     f"unchanged {len(report.unchanged)}"
                 )
-        admin = org.get_user(db, username="admin")
-        if admin is None:
-            admin = org.create_user(
-                db, username="admin", name="管理员", password=password, roles=["admin"]
-            )
+        admin = org.get_user(db, username="admin") or org.create_user(
+            db, username="admin", name="管理员", password=password, roles=["admin"]
+        )
         key = auth.create_api_key(db, user=admin, name="init", now=_now())
     _out(f"database: {url}")
-    _out(
-        f"login: admin / {password}"
-        + ("  (every sample user has this password)" if args.template else "")
-    )
+    if is_new:
+        note = "  (every sample user has this password)" if args.template else ""
+        _out(f"login: admin / {password}{note}")
+    else:
+        _out("login: admin (existing users keep their passwords)")
     _out(f"api key: {key}")
     return 0
 

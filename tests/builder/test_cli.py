@@ -1,0 +1,63 @@
+"""The `formwork` command: init, export/apply round trip, users and API keys."""
+
+from __future__ import annotations
+
+import filecmp
+
+import pytest
+
+from builder.cli import main
+from runtime.settings import ROOT
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("FORMWORK_DATABASE_URL", url)
+    assert main(["init", "--template", "crm", "--password", "cli-pass-1"]) == 0
+    assert "login: admin / cli-pass-1" in capsys.readouterr().out
+    return url
+
+
+def test_init_again_is_harmless_and_prints_login_and_api_key(database, capsys):
+    capsys.readouterr()
+    assert main(["init", "--template", "crm", "--password", "cli-pass-1"]) == 0
+    out = capsys.readouterr().out
+    assert "app crm: published 0, unchanged 8" in out
+    assert "login: admin (existing users keep their passwords)" in out
+    assert out.strip().splitlines()[-1].startswith("api key: fw_")
+
+
+def test_export_apply_export_is_byte_identical(database, tmp_path, capsys):
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert main(["export", "crm", str(first)]) == 0
+    assert main(["apply", str(first)]) == 0
+    assert "unchanged crm/forms/lead" in capsys.readouterr().out
+    assert main(["export", "crm", str(second)]) == 0
+    comparison = filecmp.dircmp(first, second)
+    assert comparison.diff_files == comparison.left_only == comparison.right_only == []
+    assert (first / "forms" / "lead.json").read_bytes() == (
+        ROOT / "form_schemas" / "crm" / "lead.json"
+    ).read_bytes()
+
+
+def test_apply_refuses_invalid_folder_with_pointers(database, tmp_path, capsys):
+    main(["export", "crm", str(tmp_path / "bad")])
+    lead = tmp_path / "bad" / "forms" / "lead.json"
+    lead.write_text(
+        lead.read_text(encoding="utf-8").replace('"type": "phone"', '"type": "x"'), encoding="utf-8"
+    )
+    assert main(["apply", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert "/definitions/forms/lead/fields/" in err
+    assert "unknown_field_type" in err
+
+
+def test_user_and_api_key_creation(database, capsys):
+    assert (
+        main(["user", "create", "newrep", "--password", "long-pass-1", "--role", "sales_rep"]) == 0
+    )
+    assert main(["apikey", "create", "--user", "newrep"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("fw_")
+    assert main(["user", "create", "newrep", "--password", "long-pass-1"]) == 2
