@@ -1,0 +1,180 @@
+"""Public lead submit through a real `formwork serve` vs. a bare baseline; prints figures.
+
+Usage: python bench/public_submit_bench.py [--requests 400] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def lead(i: int) -> dict[str, object]:
+    return {
+        "name": f"压测线索{i}",
+        "company": f"测试公司{i}",
+        "title": "CEO",
+        "phone": f"139{i:08d}",
+        "email": f"lead{i}@example.com",
+        "city": "北京",
+        "industry": "高科技/互联网",
+        "company_size": 300 + i % 500,
+        "remark": "来自压测",
+        "utm_source": "bench",
+        "utm_medium": "cpc",
+        "utm_campaign": "winter",
+        "referrer": "https://www.example.com/pricing",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_up(url: str) -> None:
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} did not come up")
+
+
+async def load(url: str, total: int, concurrency: int, offset: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    counter = iter(range(total))
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def worker() -> None:
+            for i in counter:
+                start = time.perf_counter()
+                response = await client.post(url, json=lead(offset + i))
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 201:
+                    raise SystemExit(f"{url}: {response.status_code} {response.text[:200]}")
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - began, latencies
+
+
+def report(label: str, elapsed: float, latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    throughput = len(latencies) / elapsed
+    print(
+        f"{label:<38} {throughput:8.1f} req/s   p50 {statistics.median(ordered) * 1000:6.1f} ms"
+        f"   p99 {p99 * 1000:6.1f} ms"
+    )
+    return throughput
+
+
+def start_formwork(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "FORMWORK_DATABASE_URL": database_url,
+        "FORMWORK_BASE_URL": f"http://127.0.0.1:{port}",
+        "FORMWORK_FAST_PASSWORD_HASH": "1",
+    }
+    init = subprocess.run(
+        [str(BIN / "formwork"), "init", "--template", "crm", "--password", "bench-pass-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = init.stdout.strip().splitlines()[-1].removeprefix("api key: ")
+    process = subprocess.Popen(
+        [str(BIN / "formwork"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_up(f"{base}/healthz")
+    # Lift the public rate limit for the benchmark (a published definition change).
+    headers = {"Authorization": f"Bearer {key}"}
+    doc = httpx.get(f"{base}/api/apps/crm/forms/lead", headers=headers).json()["definition"]
+    doc["public"]["rate_limit"] = {"per_minute": 10_000}
+    httpx.put(f"{base}/api/apps/crm/forms/lead", json=doc, headers=headers).raise_for_status()
+    httpx.post(f"{base}/api/apps/crm/forms/lead/publish", headers=headers).raise_for_status()
+    return process, f"{base}/f/crm/lead"
+
+
+def start_baseline(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BENCH_DB": str(folder / "baseline.db"),
+        "BENCH_KEYS": json.dumps(list(lead(0))),
+    }
+    process = subprocess.Popen(
+        [str(BIN / "uvicorn"), "baseline_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT / "bench",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_up(f"http://127.0.0.1:{port}/docs")
+    return process, f"http://127.0.0.1:{port}/submit"
+
+
+def run(label: str, url: str, total: int, offset: int) -> dict[int, float]:
+    out = {}
+    asyncio.run(load(url, 20, 4, offset + 900_000))  # warm up
+    for concurrency in (1, 16):
+        elapsed, latencies = asyncio.run(
+            load(url, total, concurrency, offset + concurrency * 10_000)
+        )
+        out[concurrency] = report(f"{label} c={concurrency}", elapsed, latencies)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--postgres", default=os.environ.get("FORMWORK_BENCH_POSTGRES_URL"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        baseline, baseline_url = start_baseline(folder)
+        try:
+            base = run("baseline FastAPI+jsonschema+SQLite", baseline_url, args.requests, 0)
+        finally:
+            baseline.terminate()
+        targets = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}")]
+        if args.postgres:
+            targets.append(("formwork PostgreSQL", args.postgres))
+        for label, url in targets:
+            process, form_url = start_formwork(url)
+            try:
+                figures = run(label, form_url, args.requests, 1_000_000)
+            finally:
+                process.terminate()
+            for concurrency, throughput in figures.items():
+                print(
+                    f"ratio {label} / baseline at c={concurrency}: "
+                    f"{throughput / base[concurrency]:.2f}"
+                )
+
+
+if __name__ == "__main__":
+    main()
