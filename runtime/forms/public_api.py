@@ -251,11 +251,8 @@ def _submit_sync(
             f"public:{app}/{form}", client_ip(request, settings.trusted_proxies), limit=per_minute
         )
         raw = parse_body(request.headers.get("content-type", ""), body, version.doc)
-        sent_key = request.headers.get("idempotency-key") or str(
-            raw.pop(IDEMPOTENCY_FIELD, "") or ""
-        )
-        raw.pop(IDEMPOTENCY_FIELD, None)
-        key = sent_key[:128] or None
+        field_key = str(raw.pop(IDEMPOTENCY_FIELD, "") or "")  # never a record value
+        key = (request.headers.get("idempotency-key") or field_key)[:128] or None
         if str(raw.pop(HONEYPOT, "") or "").strip():
             # A bot filled the invisible field: answer like a success, store nothing.
             return _success(version.doc, None, "accepted", wants_json, locale, embed, origin)
