@@ -13,6 +13,7 @@ from builder.validate.forms import validate_form
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidDefinition, NotFound, Problem
+from runtime.records import service as records
 
 Validator = Callable[..., list[Problem]]
 VALIDATORS: dict[str, Validator] = {"forms": validate_form}
@@ -109,4 +110,8 @@ def publish(
     if draft is not None:
         db.delete(draft)
         db.flush()
+    if kind == "forms" and records.lookup_fields(doc) != records.lookup_fields(
+        latest.doc if latest else {}
+    ):
+        records.rebuild_keys(db, form=records.load_form(db, app_key=app_key, form_key=key))
     return row, True

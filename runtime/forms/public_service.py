@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from runtime.errors import InvalidInput, Problem
-from runtime.forms.submit import check_values
 from runtime.records import service as records
-from runtime.records.models import PublicSubmission, Record
+from runtime.records.models import PublicSubmission
 
 PEOPLE_TYPES = frozenset({"user", "department"})
 
@@ -112,7 +111,9 @@ def submit(
                 )
             return Outcome(earlier.record_id, earlier.outcome, replayed=True)
     writable = set(public_fields(form.doc)) | set(capture_targets(form.doc).values())
-    existing = _duplicate(db, form=form, raw=raw, writable=writable, locale=locale, now=now)
+    # Validate once; the same canonical data finds duplicates and becomes the record.
+    data = records.check_new(db, form=form, raw=raw, now=now, locale=locale, writable=writable)
+    existing = records.find_by_keys(db, form=form, data=data)
     policy = ((form.doc.get("public") or {}).get("dedupe") or {}).get("policy", "create")
     if existing is not None and policy == "skip":
         outcome = Outcome(existing.id, "skipped")
@@ -131,15 +132,8 @@ def submit(
         )
         outcome = Outcome(existing.id, "updated")
     else:
-        record = records.create_record(
-            db,
-            form=form,
-            raw=raw,
-            actor=None,
-            now=now,
-            locale=locale,
-            via="public_form",
-            writable=writable,
+        record = records.insert_record(
+            db, form=form, data=data, actor=None, now=now, via="public_form"
         )
         outcome = Outcome(record.id, "created")
     if idempotency_key:
@@ -156,41 +150,3 @@ def submit(
         )
         db.flush()
     return outcome
-
-
-def _duplicate(
-    db: Session,
-    *,
-    form: records.FormVersion,
-    raw: Mapping[str, Any],
-    writable: set[str],
-    locale: str,
-    now: datetime,
-) -> Record | None:
-    """The live record sharing a dedupe key value with the (validated) submission."""
-    keys = ((form.doc.get("public") or {}).get("dedupe") or {}).get("keys") or []
-    if not keys:
-        return None
-    data, problems = check_values(
-        form.compiled, raw, existing=None, locale=locale, now=now, writable=writable
-    )
-    if problems:
-        raise InvalidInput("invalid_record", "The record has invalid values.", problems)
-    clauses = [
-        Record.data[key].as_string() == str(data[key])
-        for key in keys
-        if data.get(key) not in (None, "")
-    ]
-    if not clauses:
-        return None
-    return db.scalars(
-        select(Record)
-        .where(
-            Record.app_key == form.app_key,
-            Record.form_key == form.form_key,
-            Record.deleted_at.is_(None),
-            or_(*clauses),
-        )
-        .order_by(Record.id)
-        .limit(1)
-    ).first()

@@ -70,3 +70,21 @@ class PublicSubmission(Base):
     record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(String(16))  # created | updated | skipped
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecordKey(Base):
+    """Indexed copies of a record's lookup values (dedupe keys), kept in step by the service.
+
+    `records.data` is JSON; looking a phone number up inside it scans every row. This table
+    makes "which live lead has this phone?" an index lookup on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "record_keys"
+    __table_args__ = (Index("ix_record_keys_lookup", "app_key", "form_key", "field_key", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    app_key: Mapped[str] = mapped_column(String(64))
+    form_key: Mapped[str] = mapped_column(String(64))
+    field_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(255))

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from runtime.definitions import store
+from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from runtime.fields import field_types
 from runtime.fields.base import Reference
@@ -21,9 +23,20 @@ from runtime.forms.compile import CompiledForm, compile_form
 from runtime.forms.submit import check_values
 from runtime.org.models import Department, User
 from runtime.records import query as q
-from runtime.records.models import Record, RecordEvent, SerialCounter
+from runtime.records.models import Record, RecordEvent, RecordKey, SerialCounter
 
 MAX_PAGE = 200
+# Statements built once: the submit path runs them on every request.
+_FORM_ROW = select(Definition.id, Definition.created_at).where(
+    Definition.app_key == bindparam("app"),
+    Definition.kind == "forms",
+    Definition.key == bindparam("key"),
+    Definition.status == "published",
+)
+_LATEST_FORM = _FORM_ROW.order_by(Definition.version.desc()).limit(1)
+_FORM_VERSION = _FORM_ROW.where(Definition.version == bindparam("version"))
+_INSERT_EVENT = insert(RecordEvent)
+_INSERT_KEYS = insert(RecordKey)
 _COMPILED: dict[tuple[int, datetime], FormVersion] = {}
 
 
@@ -45,13 +58,25 @@ class FormVersion:
 def load_form(
     db: Session, *, app_key: str, form_key: str, version: int | None = None
 ) -> FormVersion:
-    """The published form (latest, or `version`), compiled once per content."""
-    row = store.load_published(db, app_key=app_key, kind="forms", key=form_key, version=version)
+    """The published form (latest, or `version`), compiled once per published row.
+
+    Only the row's id is read per call; the document is read and compiled on a cache miss.
+    """
+    if version is None:
+        found = db.execute(_LATEST_FORM, {"app": app_key, "key": form_key}).first()
+    else:
+        found = db.execute(
+            _FORM_VERSION, {"app": app_key, "key": form_key, "version": version}
+        ).first()
+    if found is None:
+        store.load_published(db, app_key=app_key, kind="forms", key=form_key, version=version)
+        raise AssertionError("unreachable: load_published raises NotFound")  # pragma: no cover
     # Published rows are immutable; id + created_at identify one even where a rolled-back
     # transaction let SQLite hand the same id out again.
-    cache_key = (row.id, row.created_at)
+    cache_key = (found.id, found.created_at)
     cached = _COMPILED.get(cache_key)
     if cached is None:
+        row = db.get_one(Definition, found.id)
         cached = FormVersion(app_key, form_key, row.version, row.doc, compile_form(row.doc))
         if len(_COMPILED) > 512:
             _COMPILED.clear()
@@ -148,23 +173,34 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str,
     ]
 
 
-def create_record(
+def check_new(
     db: Session,
     *,
     form: FormVersion,
     raw: Mapping[str, Any],
-    actor: User | None,
     now: datetime,
     locale: str = "zh-CN",
-    via: str = "api",
     writable: set[str] | None = None,
-) -> Record:
-    """Validate `raw` against the form and store a new record with its audit entry."""
+) -> dict[str, Any]:
+    """Validate `raw` as a new record: the canonical data, or `InvalidInput` with every problem."""
     data, problems = check_values(
         form.compiled, raw, existing=None, locale=locale, now=now, writable=writable
     )
     problems += _check_references(db, form, data, set(data), locale)
     _raise_problems(problems)
+    return data
+
+
+def insert_record(
+    db: Session,
+    *,
+    form: FormVersion,
+    data: dict[str, Any],
+    actor: User | None,
+    now: datetime,
+    via: str = "api",
+) -> Record:
+    """Store already validated `data` (from `check_new`) with its audit entry and lookup keys."""
     _fill_serials(db, form, data, now)
     record = Record(
         app_key=form.app_key,
@@ -178,19 +214,135 @@ def create_record(
     )
     db.add(record)
     db.flush()
+    _write_keys(db, form, record, replace=False)
     changes = _diff({}, {k: v for k, v in data.items() if v is not None})
-    db.add(
-        RecordEvent(
-            record_id=record.id,
-            kind="created",
-            actor_id=record.created_by_id,
-            via=via,
-            changes=changes,
-            at=now,
+    _audit(db, record.id, "created", record.created_by_id, via, changes, now)
+    return record
+
+
+def create_record(
+    db: Session,
+    *,
+    form: FormVersion,
+    raw: Mapping[str, Any],
+    actor: User | None,
+    now: datetime,
+    locale: str = "zh-CN",
+    via: str = "api",
+    writable: set[str] | None = None,
+) -> Record:
+    """Validate `raw` against the form and store a new record with its audit entry."""
+    data = check_new(db, form=form, raw=raw, now=now, locale=locale, writable=writable)
+    return insert_record(db, form=form, data=data, actor=actor, now=now, via=via)
+
+
+def _audit(
+    db: Session,
+    record_id: int,
+    kind: str,
+    actor_id: int | None,
+    via: str,
+    changes: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    # A Core insert: audit rows are never read back in the same unit of work.
+    db.execute(
+        _INSERT_EVENT,
+        {
+            "record_id": record_id,
+            "kind": kind,
+            "actor_id": actor_id,
+            "via": via,
+            "changes": changes,
+            "at": now,
+        },
+    )
+
+
+def lookup_fields(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    """Fields whose values are indexed in `record_keys` (the public form's dedupe keys)."""
+    keys = ((doc.get("public") or {}).get("dedupe") or {}).get("keys") or []
+    return tuple(str(key) for key in keys)
+
+
+def _write_keys(db: Session, form: FormVersion, record: Record, *, replace: bool) -> None:
+    fields = lookup_fields(form.doc)
+    if replace:
+        db.execute(delete(RecordKey).where(RecordKey.record_id == record.id))
+    rows = [
+        {
+            "record_id": record.id,
+            "app_key": form.app_key,
+            "form_key": form.form_key,
+            "field_key": field,
+            "value": str(record.data[field])[:255],
+        }
+        for field in fields
+        if record.data.get(field) not in (None, "", [])
+    ]
+    if rows:
+        db.execute(_INSERT_KEYS, rows)
+
+
+def find_by_keys(db: Session, *, form: FormVersion, data: Mapping[str, Any]) -> Record | None:
+    """The oldest live record sharing any lookup value with `data`."""
+    pairs = [
+        (field, str(data[field])[:255])
+        for field in lookup_fields(form.doc)
+        if data.get(field) not in (None, "", [])
+    ]
+    if not pairs:
+        return None
+    params: dict[str, Any] = {"app": form.app_key, "form": form.form_key}
+    for i, (field, value) in enumerate(pairs):
+        params[f"field{i}"] = field
+        params[f"value{i}"] = value
+    record_id = db.execute(_duplicate_query(len(pairs)), params).scalar()
+    return None if record_id is None else db.get(Record, record_id)
+
+
+@cache
+def _duplicate_query(pairs: int) -> Select[int]:
+    """The oldest live record matching any of `pairs` (field, value) lookups.
+
+    One index seek per pair (UNION ALL): an OR across pairs would only use the index's first
+    columns and scan every key of the form.
+    """
+    matches = union_all(
+        *[
+            select(RecordKey.record_id).where(
+                RecordKey.app_key == bindparam("app"),
+                RecordKey.form_key == bindparam("form"),
+                RecordKey.field_key == bindparam(f"field{i}"),
+                RecordKey.value == bindparam(f"value{i}"),
+            )
+            for i in range(pairs)
+        ]
+    )
+    return (
+        select(Record.id)
+        .where(Record.id.in_(matches), Record.deleted_at.is_(None))
+        .order_by(Record.id)
+        .limit(1)
+    )
+
+
+def rebuild_keys(db: Session, *, form: FormVersion) -> None:
+    """Re-index every live record of the form (after its lookup fields changed)."""
+    db.execute(
+        delete(RecordKey).where(
+            RecordKey.app_key == form.app_key, RecordKey.form_key == form.form_key
         )
     )
-    db.flush()
-    return record
+    live = db.scalars(
+        select(Record).where(
+            Record.app_key == form.app_key,
+            Record.form_key == form.form_key,
+            Record.deleted_at.is_(None),
+        )
+    )
+    for record in live:
+        _write_keys(db, form, record, replace=False)
 
 
 def update_record(
@@ -232,17 +384,10 @@ def update_record(
     record.form_version = form.version
     record.owner_id = _owner_id(db, form, data)
     record.updated_at = now
-    db.add(
-        RecordEvent(
-            record_id=record.id,
-            kind="updated",
-            actor_id=actor.id if actor else None,
-            via=via,
-            changes=changes,
-            at=now,
-        )
-    )
     db.flush()  # the version column makes a concurrent change fail here (StaleDataError)
+    if any(change["field"] in lookup_fields(form.doc) for change in changes):
+        _write_keys(db, form, record, replace=True)
+    _audit(db, record.id, "updated", actor.id if actor else None, via, changes, now)
     return record
 
 
@@ -254,17 +399,9 @@ def delete_record(
         raise Conflict("stale_version", "The record was changed by someone else.")
     record.deleted_at = now
     record.updated_at = now
-    db.add(
-        RecordEvent(
-            record_id=record.id,
-            kind="deleted",
-            actor_id=actor.id if actor else None,
-            via="api",
-            changes=[],
-            at=now,
-        )
-    )
     db.flush()
+    db.execute(delete(RecordKey).where(RecordKey.record_id == record.id))
+    _audit(db, record.id, "deleted", actor.id if actor else None, "api", [], now)
 
 
 def get_record(db: Session, *, app_key: str, form_key: str, record_id: int) -> Record | None:

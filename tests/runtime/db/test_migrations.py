@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from runtime.db import migrate
 from runtime.db.engine import make_engine
@@ -44,3 +46,48 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     engine.dispose()
     assert mode == "wal"
     assert foreign_keys == 1
+
+
+def test_lookup_keys_migration_indexes_existing_records(tmp_path):
+    # given records stored before record_keys existed
+    url = f"sqlite:///{tmp_path / 'backfill.db'}"
+    migrate.upgrade(url, "0001")
+    engine = make_engine(url)
+    doc = {"key": "lead", "public": {"dedupe": {"keys": ["phone", "email"]}}}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO apps (key, manifest, created_at) VALUES "
+                "('crm', '{}', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO definitions (app_key, kind, key, version, status, doc, summary, "
+                "created_at) VALUES ('crm', 'forms', 'lead', 1, 'published', :doc, '', "
+                "'2026-01-01 00:00:00')"
+            ),
+            {"doc": json.dumps(doc)},
+        )
+        for data, deleted in (
+            ({"phone": "+8613800138000"}, None),
+            ({"phone": "+8613800138001", "email": "a@b.cn"}, None),
+            ({"phone": "+8613800138002"}, "2026-01-02 00:00:00"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO records (app_key, form_key, form_version, data, version, "
+                    "created_at, updated_at, deleted_at) VALUES ('crm', 'lead', 1, :data, 1, "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00', :deleted)"
+                ),
+                {"data": json.dumps(data), "deleted": deleted},
+            )
+    # when the migration runs
+    migrate.upgrade(url)
+    # then live records' dedupe values are indexed, deleted ones are not
+    with engine.connect() as conn:
+        rows = {
+            tuple(row) for row in conn.execute(text("SELECT field_key, value FROM record_keys"))
+        }
+    engine.dispose()
+    assert rows == {("phone", "+8613800138000"), ("phone", "+8613800138001"), ("email", "a@b.cn")}

@@ -147,3 +147,28 @@ def test_embed_script_names_the_form_url(client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/javascript")
     assert '"http://testserver/f/crm/lead"' in response.text
+
+
+def test_dedupe_follows_a_change_of_dedupe_keys(client, admin_headers):
+    # given a lead stored while only phone was a dedupe key
+    doc = client.get("/api/apps/crm/forms/lead", headers=admin_headers).json()["definition"]
+    doc["public"]["dedupe"] = {"keys": ["phone"], "policy": "skip"}
+    client.put("/api/apps/crm/forms/lead", json=doc, headers=admin_headers)
+    assert client.post("/api/apps/crm/forms/lead/publish", headers=admin_headers).status_code == 200
+    first = client.post(FORM, json=LEAD).json()
+    # when email becomes a dedupe key too
+    doc["public"]["dedupe"] = {"keys": ["phone", "email"], "policy": "skip"}
+    client.put("/api/apps/crm/forms/lead", json=doc, headers=admin_headers)
+    assert client.post("/api/apps/crm/forms/lead/publish", headers=admin_headers).status_code == 200
+    # then an existing lead is found by its email as well
+    again = client.post(FORM, json={**LEAD, "phone": "13700000000"}).json()
+    assert again == {"id": first["id"], "outcome": "skipped"}
+
+
+def test_deleted_lead_is_not_a_duplicate(client, admin_headers):
+    first = client.post(FORM, json=LEAD).json()
+    url = f"/api/apps/crm/forms/lead/records/{first['id']}"
+    assert client.delete(url, headers=admin_headers).status_code == 204
+    again = client.post(FORM, json=LEAD).json()
+    assert again["outcome"] == "created"
+    assert again["id"] != first["id"]
