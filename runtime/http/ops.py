@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 router = APIRouter(tags=["operations"])
 
@@ -61,16 +61,36 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-class MetricsMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+class MetricsMiddleware:
+    """Pure ASGI middleware timing each HTTP request by route template.
+
+    Not a BaseHTTPMiddleware: that wraps every response in extra tasks and streams, which costs
+    measurable time on the hot public-submit path.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        response = await call_next(request)
-        matched = request.scope.get("route")
-        route = str(getattr(matched, "path", "unmatched"))
-        request.app.state.metrics.observe(
-            request.method, route, response.status_code, time.perf_counter() - start
-        )
-        return response
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
+            scope["app"].state.metrics.observe(
+                scope["method"], route, status, time.perf_counter() - start
+            )
 
 
 @router.get("/healthz", include_in_schema=False)
