@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from runtime.auth import api as auth_api
 from runtime.db.engine import make_engine, make_session_factory
+from runtime.files import api as files_api
 from runtime.forms import public_api
 from runtime.http import errors, ops
 from runtime.http.ratelimit import RateLimiter
@@ -38,6 +39,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         auth_api.router,
         org_api.router,
         records_api.router,
+        files_api.router,
         public_api.router,
         pages_api.router,
     ):

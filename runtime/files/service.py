@@ -1,0 +1,150 @@
+"""Stored files: rows, upload field lookup and content checks. Shell."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy.orm import Session
+
+from runtime.errors import InvalidInput, NotFound, Problem
+from runtime.fields.attachment import extension
+from runtime.files.models import StoredFile
+from runtime.records.service import FormVersion
+
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Kinds of active content sniffed from the first bytes, whatever the declared type, and the
+# extensions a file of that kind must carry (and the field must allow) to be accepted.
+ACTIVE_KIND_EXTENSIONS: Mapping[str, frozenset[str]] = {
+    "html": frozenset({".html", ".htm", ".xhtml"}),
+    "svg": frozenset({".svg"}),
+    "executable": frozenset({".exe", ".dll", ".msi"}),
+}
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe")
+# Served as application/octet-stream: a browser would run them in our origin.
+ACTIVE_CONTENT_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "application/ecmascript",
+        "application/x-shockwave-flash",
+        "text/xsl",
+        "multipart/x-mixed-replace",
+    }
+)
+
+
+def create_file(
+    db: Session,
+    *,
+    name: str,
+    size: int,
+    content_type: str,
+    sha256: str,
+    user_id: int | None,
+    now: datetime,
+) -> StoredFile:
+    """Add a row for a stored blob; every upload gets its own row and a new uuid4 id."""
+    row = StoredFile(
+        id=str(uuid.uuid4()),
+        name=name,
+        size=size,
+        content_type=content_type,
+        sha256=sha256,
+        created_by_id=user_id,
+        created_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def get_file(db: Session, *, file_id: str) -> StoredFile | None:
+    if not 0 < len(file_id) <= 36:
+        return None
+    return db.get(StoredFile, file_id)
+
+
+def load_file(db: Session, *, file_id: str) -> StoredFile:
+    row = get_file(db, file_id=file_id)
+    if row is None:
+        raise NotFound("file_not_found", f"There is no file {file_id!r}.")
+    return row
+
+
+def load_attachment_field(form: FormVersion, *, field_key: str) -> Mapping[str, Any]:
+    """The top-level attachment field `field_key` of `form` (404 unknown, 422 other type)."""
+    for field in form.doc.get("fields", []):
+        if field.get("key") == field_key:
+            if field.get("type") != "attachment":
+                message = f"{field_key} is not an attachment field."
+                problem = Problem("not_attachment_field", message, field=field_key)
+                raise InvalidInput("not_attachment_field", message, [problem])
+            return dict(field)
+    raise NotFound("field_not_found", f"{form.app_key}/{form.form_key} has no field {field_key!r}.")
+
+
+def clean_filename(raw: str | None) -> str:
+    """The display name from an X-Filename header: decoded, without path or control characters.
+
+    Returns "" when nothing usable is left; the name is only ever shown, never used as a path.
+    """
+    if not raw:
+        return ""
+    with contextlib.suppress(UnicodeError):  # raw UTF-8 header values arrive as latin-1
+        raw = raw.encode("latin-1").decode("utf-8")
+    name = unquote(raw, encoding="utf-8", errors="replace")
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _CONTROL.sub("", name).strip()
+    return "" if name in {".", ".."} else name
+
+
+def clean_content_type(raw: str | None) -> str:
+    """The media type without parameters, lower case; the default when none was sent."""
+    media_type = (raw or "").split(";", 1)[0].strip().lower()
+    return media_type or DEFAULT_CONTENT_TYPE
+
+
+def sniff_active_kind(head: bytes) -> str | None:
+    """The kind of active content the first bytes look like ("html", "svg", …), or None."""
+    if head.startswith(b"MZ") and b"\x00" in head[:64]:
+        return "executable"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n\x0c").lower()
+    if text.startswith(b"<?xml") or text.startswith(b"<svg") or text.startswith(b"<!doctype svg"):
+        return "svg" if b"<svg" in text else None
+    if text.startswith(_HTML_STARTS):
+        return "html"
+    return None
+
+
+def is_refused_content(name: str, head: bytes) -> bool:
+    """Active content whose name does not say so (HTML inside "invoice.pdf") is refused.
+
+    The name's extension was already checked against the field's allow-list, so an HTML or
+    SVG upload only passes where the field allows that type explicitly.
+    """
+    kind = sniff_active_kind(head)
+    return kind is not None and extension(name) not in ACTIVE_KIND_EXTENSIONS[kind]
+
+
+def served_content_type(content_type: str) -> str:
+    """The type to serve a stored file as: active types become application/octet-stream."""
+    media_type = clean_content_type(content_type)
+    if media_type in ACTIVE_CONTENT_TYPES or media_type.endswith(("+xml", "/xml")):
+        return DEFAULT_CONTENT_TYPE
+    return media_type
