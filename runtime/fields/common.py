@@ -67,6 +67,11 @@ def bad_config(code: str, message: str, pointer: str = "/config") -> InvalidDefi
     return InvalidDefinition(code, message, [Problem(code, message, pointer=pointer)])
 
 
+def reject_input(_raw: Any) -> Any:
+    """The checker of a computed type: client input is never accepted."""
+    raise ValueProblem("read_only")
+
+
 def halfwidth(text: str) -> str:
     """Map full-width digits, letters and punctuation to ASCII."""
     return text.translate(HALFWIDTH)

@@ -17,6 +17,7 @@ from runtime.fields.common import (
     canonical_result,
     decimal_text,
     quantize,
+    reject_input,
     to_decimal,
     with_common,
 )
@@ -119,11 +120,7 @@ class Formula(FieldType):
     @override
     def compile(self, config: Mapping[str, Any]) -> Checker:
         evaluator(config["expression"])  # parse now: a broken formula fails at compile time
-
-        def check(_raw: Any) -> Any:
-            raise ValueProblem("read_only")
-
-        return check
+        return reject_input
 
     @override
     def compute(

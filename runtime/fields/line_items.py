@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from typing_extensions import override
@@ -17,6 +18,7 @@ from runtime.i18n import message, text
 EXCLUDED_COLUMN_TYPES = frozenset({"line_items", "attachment", "formula", "serial"})
 KEY_PATTERN = "^[a-z][a-z0-9_]*$"
 EMPTY: tuple[object, ...] = (None, "", [], {})
+RowComputer = Callable[[Sequence[Mapping[str, Any]], datetime], list[dict[str, Any]]]
 
 LINE_MESSAGES = with_common(
     {
@@ -31,10 +33,67 @@ LINE_MESSAGES = with_common(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Column:
+    key: str
+    check: Checker
+    required: bool
+    kind: FieldType
+    label: Mapping[str, str]
+
+
+_RowFormula = tuple[str, Evaluator, Checker | None]  # key, formula, the column's checker
+
+
+def _compile_parts(config: Mapping[str, Any]) -> tuple[list[_Column], list[_RowFormula]]:
+    """The columns and row formulas of a config; `InvalidDefinition` for what cannot compile."""
+    columns = []
+    for index, column in enumerate(config["columns"]):
+        pointer = f"/config/columns/{index}/type"
+        if column["type"] in EXCLUDED_COLUMN_TYPES:
+            raise bad_config("column_type_not_allowed", f"{column['type']!r} column", pointer)
+        kind = field_types.load(column["type"], pointer=pointer)
+        columns.append(
+            _Column(
+                column["key"],
+                kind.compile(column.get("config") or {}),
+                bool(column.get("required", False)),
+                kind,
+                column.get("label") or {},
+            )
+        )
+    by_key = {column.key: column for column in columns}
+    formulas: list[_RowFormula] = []
+    for key, expression in (config.get("row_formulas") or {}).items():
+        unknown = references(expression) - by_key.keys() - {k for k, _, _ in formulas}
+        if unknown:
+            pointer = f"/config/row_formulas/{key}"
+            raise bad_config("unknown_field_ref", f"unknown columns {sorted(unknown)}", pointer)
+        column = by_key.get(key)
+        formulas.append((key, evaluator(expression), column.check if column else None))
+    return columns, formulas
+
+
+def _bad_cell(
+    by_key: Mapping[str, _Column], row: int, key: str, code: str, params: Mapping[str, object]
+) -> ValueProblem:
+    column = by_key.get(key)
+    return ValueProblem(
+        "invalid_row",
+        row=row,
+        column=key,
+        detail=code,
+        detail_params=dict(params),
+        column_type=column.kind.key if column else None,
+        column_label=column.label if column else None,
+    )
+
+
 @field_types.register
 class LineItems(FieldType):
-    """Row formulas run after the cells are checked, in the order given; a formula whose key
-    is also a column is canonicalised by that column's type (and overrides client input)."""
+    """The checker coerces cells; `compute_rows` (called by `check_values`, which knows `now`)
+    then runs the row formulas in the order given. A formula whose key is also a column is
+    canonicalised by that column's type (and overrides client input)."""
 
     key = "line_items"
     version = 1
@@ -101,72 +160,35 @@ class LineItems(FieldType):
 
     @override
     def compile(self, config: Mapping[str, Any]) -> Checker:
-        columns = []
-        for index, column in enumerate(config["columns"]):
-            pointer = f"/config/columns/{index}/type"
-            if column["type"] in EXCLUDED_COLUMN_TYPES:
-                raise bad_config("column_type_not_allowed", f"{column['type']!r} column", pointer)
-            kind = field_types.load(column["type"], pointer=pointer)
-            columns.append(
-                (
-                    column["key"],
-                    kind.compile(column.get("config") or {}),
-                    bool(column.get("required", False)),
-                    kind,
-                    column.get("label") or {},
-                )
-            )
-        by_key = {column[0]: column for column in columns}
-        formulas: list[tuple[str, tuple[Evaluator, Checker | None]]] = []
-        for key, expression in (config.get("row_formulas") or {}).items():
-            unknown = references(expression) - by_key.keys() - {k for k, _ in formulas}
-            if unknown:
-                pointer = f"/config/row_formulas/{key}"
-                raise bad_config("unknown_field_ref", f"unknown columns {sorted(unknown)}", pointer)
-            column = by_key.get(key)
-            formulas.append((key, (evaluator(expression), column[1] if column else None)))
-        computed = frozenset(key for key, _ in formulas)
+        """Coerce and validate the cells; row formulas are left empty (see `compute_rows`)."""
+        columns, formulas = _compile_parts(config)
+        by_key = {column.key: column for column in columns}
+        computed = frozenset(key for key, _, _ in formulas)
+        extra = tuple(key for key, _, _ in formulas if key not in by_key)
         allowed = by_key.keys() | computed
         low, high = config.get("min_rows", 0), config.get("max_rows", 200)
 
-        def bad_cell(row: int, key: str, code: str, params: Mapping[str, object]) -> ValueProblem:
-            column = by_key.get(key)
-            return ValueProblem(
-                "invalid_row",
-                row=row,
-                column=key,
-                detail=code,
-                detail_params=dict(params),
-                column_type=column[3].key if column else None,
-                column_label=column[4] if column else None,
-            )
-
-        def check_row(number: int, raw: Any, now: datetime | None) -> dict[str, Any]:
+        def check_row(number: int, raw: Any) -> dict[str, Any]:
             if not isinstance(raw, Mapping):
-                raise bad_cell(number, "", "invalid_type", {})
+                raise _bad_cell(by_key, number, "", "invalid_type", {})
             for key in raw:
                 if key not in allowed:
-                    raise bad_cell(number, str(key)[:64], "unknown_field", {})
+                    raise _bad_cell(by_key, number, str(key)[:64], "unknown_field", {})
             row: dict[str, Any] = {}
-            for key, checker, required, _kind, _label in columns:
+            for column in columns:
+                key = column.key
                 value = None if key in computed else raw.get(key)
                 if value in EMPTY:
-                    if required and key not in computed:
-                        raise bad_cell(number, key, "required", {})
+                    if column.required and key not in computed:
+                        raise _bad_cell(by_key, number, key, "required", {})
                     row[key] = None
                     continue
                 try:
-                    row[key] = checker(value)
+                    row[key] = column.check(value)
                 except ValueProblem as problem:
-                    raise bad_cell(number, key, problem.code, problem.params) from None
-            for key, (evaluate, cast) in formulas:
-                try:
-                    result = canonical_result(evaluate(row, now or datetime.now(UTC)))
-                    row[key] = cast(result) if cast is not None and result not in EMPTY else result
-                except ExpressionError:
-                    raise bad_cell(number, key, "formula_failed", {}) from None
-                except ValueProblem as problem:
-                    raise bad_cell(number, key, problem.code, problem.params) from None
+                    raise _bad_cell(by_key, number, key, problem.code, problem.params) from None
+            for key in extra:  # filled by compute_rows; the slot keeps the key order
+                row[key] = None
             return row
 
         def check(raw: Any) -> list[dict[str, Any]]:
@@ -176,11 +198,48 @@ class LineItems(FieldType):
                 raise ValueProblem("too_many_rows", max=high)
             if len(raw) < low:
                 raise ValueProblem("too_few_rows", min=low)
-            # Row formulas rarely read the clock; they get one reading per submission.
-            now = datetime.now(UTC) if formulas else None
-            return [check_row(index + 1, row, now) for index, row in enumerate(raw)]
+            return [check_row(index + 1, row) for index, row in enumerate(raw)]
 
         return check
+
+    def row_computer(self, config: Mapping[str, Any]) -> RowComputer | None:
+        """Compile the row formulas once: checked rows, `now` → rows with formula values.
+
+        None when the config has no row formulas. The function raises `ValueProblem`
+        (`invalid_row`) for the first row whose formula fails or does not fit its column.
+        """
+        columns, formulas = _compile_parts(config)
+        if not formulas:
+            return None
+        by_key = {column.key: column for column in columns}
+
+        def compute(rows: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
+            out = []
+            for index, checked in enumerate(rows):
+                row = dict(checked)
+                for key, evaluate, cast in formulas:
+                    try:
+                        result = canonical_result(evaluate(row, now))
+                        row[key] = (
+                            cast(result) if cast is not None and result not in EMPTY else result
+                        )
+                    except ExpressionError:
+                        raise _bad_cell(by_key, index + 1, key, "formula_failed", {}) from None
+                    except ValueProblem as problem:
+                        raise _bad_cell(
+                            by_key, index + 1, key, problem.code, problem.params
+                        ) from None
+                out.append(row)
+            return out
+
+        return compute
+
+    def compute_rows(
+        self, config: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], *, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Checked rows with their row formulas computed (in the order given) at `now`."""
+        compute = self.row_computer(config)
+        return [dict(row) for row in rows] if compute is None else compute(rows, now)
 
     @override
     def problem(self, code: str, field: str, locale: str, **params: object) -> Problem:

@@ -10,8 +10,8 @@ from typing import Any, ClassVar
 
 from typing_extensions import override
 
-from runtime.fields.base import Checker, FieldType, ValueProblem, field_types
-from runtime.fields.common import TIMEZONE_SCHEMA, with_common
+from runtime.fields.base import Checker, FieldType, field_types
+from runtime.fields.common import TIMEZONE_SCHEMA, reject_input, with_common
 from runtime.fields.date_time import load_zone
 
 _DATE_PART = r"\{(?:yyyyMMdd|yyyyMM|yyyy|yy|MM|dd)\}"
@@ -92,10 +92,7 @@ class Serial(FieldType):
 
     @override
     def compile(self, config: Mapping[str, Any]) -> Checker:
-        def check(_raw: Any) -> Any:
-            raise ValueProblem("read_only")
-
-        return check
+        return reject_input
 
     @override
     def compute(

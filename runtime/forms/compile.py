@@ -18,6 +18,7 @@ from runtime.definitions import references
 from runtime.definitions.model import FieldDef, FormDef
 from runtime.errors import FormworkError, InvalidDefinition, Problem
 from runtime.fields.base import Checker, FieldType, ValueProblem, field_types
+from runtime.fields.line_items import LineItems, RowComputer
 
 Predicate = Callable[[Mapping[str, Any], datetime], Any]
 Evaluator = Callable[[Mapping[str, Any], datetime], Any]
@@ -45,6 +46,7 @@ class CompiledField:
     default: Any  # canonical value (static default)
     default_formula: Evaluator | None  # {"formula": ...} default, evaluated with `now`
     formula_refs: frozenset[str]  # formula fields only: the refs of their formula
+    compute_rows: RowComputer | None  # line items with row formulas: (rows, now) → rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class CompiledForm:
     readonly_checks: tuple[CompiledField, ...]  # writable fields with `readonly_when`
     defaults: tuple[CompiledField, ...]  # fields with a default
     computed_order: tuple[CompiledField, ...]  # formula fields, dependencies first
+    row_formula_fields: tuple[CompiledField, ...]  # fields with `compute_rows`
 
     def field(self, key: str) -> CompiledField | None:
         return self.fields.get(key)
@@ -125,6 +128,7 @@ def _compile(doc: Mapping[str, Any], digest: str) -> CompiledForm:
         readonly_checks=writable_conditions,
         defaults=tuple(item for item in fields.values() if item.has_default),
         computed_order=_computed_order(definition, fields),
+        row_formula_fields=tuple(item for item in fields.values() if item.compute_rows is not None),
     )
 
 
@@ -150,6 +154,7 @@ def _compile_field(item: FieldDef) -> CompiledField:
         default=default,
         default_formula=default_formula,
         formula_refs=references.formula_refs(formula) if formula is not None else frozenset(),
+        compute_rows=field_type.row_computer(config) if isinstance(field_type, LineItems) else None,
     )
 
 

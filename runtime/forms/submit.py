@@ -64,12 +64,16 @@ def check_values(
 
     if existing is None:
         _apply_defaults(form, given, data, now, locale, problems)
+    if form.row_formula_fields:  # new values only: stored rows keep their computed cells
+        _compute_rows(form, data, None if existing is None else given, now, locale, problems)
     if form.computed_order:
         _compute(form, data, now, locale, problems)
-    if form.readonly_checks and _revert_readonly(
-        form, given, existing, data, now, locale, problems
-    ):
-        _compute(form, data, now, locale, problems)
+    if form.readonly_checks:
+        reverted = _revert_readonly(form, given, existing, data, now, locale, problems)
+        if reverted:
+            if existing is None and form.row_formula_fields:  # reverted to the default
+                _compute_rows(form, data, reverted, now, locale, {})
+            _compute(form, data, now, locale, problems)
     if form.required_checks:
         _check_required(form, raw if partial else None, data, now, locale, problems)
     return data, list(problems.values())
@@ -125,6 +129,26 @@ def _default_value(
     return _checked(spec, value, locale, problems)
 
 
+def _compute_rows(
+    form: CompiledForm,
+    data: dict[str, Any],
+    only: Collection[str] | None,
+    now: datetime,
+    locale: str,
+    problems: dict[str, Problem],
+) -> None:
+    """Run the row formulas of the line-items values in `only` (None: all) at `now`."""
+    for spec in form.row_formula_fields:
+        rows = data[spec.key]
+        if rows is None or spec.compute_rows is None or (only is not None and spec.key not in only):
+            continue
+        try:
+            data[spec.key] = spec.compute_rows(rows, now)
+        except ValueProblem as error:
+            data[spec.key] = None
+            problems[spec.key] = _problem(spec, error.code, locale, **error.params)
+
+
 def _compute(
     form: CompiledForm,
     data: dict[str, Any],
@@ -155,9 +179,9 @@ def _revert_readonly(
     now: datetime,
     locale: str,
     problems: dict[str, Problem],
-) -> bool:
-    """Undo inputs to fields whose `readonly_when` holds on the merged data; True if any."""
-    reverted = False
+) -> set[str]:
+    """Undo inputs to fields whose `readonly_when` holds on the merged data; their keys."""
+    reverted: set[str] = set()
     for spec in form.readonly_checks:
         key = spec.key
         if key in given and spec.readonly_when is not None and spec.readonly_when(data, now):
@@ -168,7 +192,7 @@ def _revert_readonly(
                 data[key] = _default_value(spec, data, now, locale, {})
             else:
                 data[key] = None
-            reverted = True
+            reverted.add(key)
     return reverted
 
 

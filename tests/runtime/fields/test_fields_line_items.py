@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from runtime.errors import InvalidDefinition
 from runtime.fields import ValueProblem, field_types
+from runtime.fields.line_items import LineItems
 
 TYPE = field_types.load("line_items")
+assert isinstance(TYPE, LineItems)
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 CONFIG: dict[str, Any] = {
     "columns": [
         {"key": "product", "type": "text", "label": {"zh-CN": "产品", "en": "Product"}},
@@ -23,7 +27,9 @@ CONFIG: dict[str, Any] = {
 
 
 def check(raw: Any, config: dict[str, Any] | None = None) -> Any:
-    return TYPE.compile(config or CONFIG)(raw)
+    """Check the cells, then compute the row formulas (as `check_values` does)."""
+    rows = TYPE.compile(config or CONFIG)(raw)
+    return TYPE.compute_rows(config or CONFIG, rows, now=NOW)
 
 
 def problem(raw: Any, config: dict[str, Any] | None = None) -> ValueProblem:
@@ -36,6 +42,27 @@ def problem(raw: Any, config: dict[str, Any] | None = None) -> ValueProblem:
 def test_coerces_cells_and_computes_row_formulas() -> None:
     rows = check([{"product": " 螺丝 ", "quantity": "1,000", "unit_price": "¥0.5"}])
     assert rows == [{"product": "螺丝", "quantity": 1000, "unit_price": "0.50", "amount": "500.00"}]
+
+
+def test_the_checker_leaves_row_formulas_to_compute_rows() -> None:
+    config = {
+        "columns": [{"key": "a", "type": "number"}],
+        "row_formulas": {"double": "{a}*2", "a_again": "{a}"},
+    }
+    rows = TYPE.compile(config)([{"a": "2"}])
+    assert rows == [{"a": 2, "double": None, "a_again": None}]
+    computed = TYPE.compute_rows(config, rows, now=NOW)
+    assert computed == [{"a": 2, "double": "4", "a_again": 2}]
+    assert rows == [{"a": 2, "double": None, "a_again": None}]  # the input is not changed
+
+
+def test_row_formulas_read_the_given_now() -> None:
+    config = {
+        "columns": [{"key": "due", "type": "date"}],
+        "row_formulas": {"days": 'DATEDIF(TODAY(), {due}, "D")'},
+    }
+    rows = TYPE.compile(config)([{"due": "2026-12-01"}])
+    assert TYPE.compute_rows(config, rows, now=NOW) == [{"due": "2026-12-01", "days": "9"}]
 
 
 def test_formula_columns_ignore_client_input_and_empty_cells_are_null() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -207,3 +208,69 @@ def test_existing_keys_the_form_no_longer_has_are_dropped(form: CompiledForm) ->
     existing = {"name": "A", "email": "a@example.com", "retired": "x"}
     data, _ = check_values(form, {}, existing=existing, locale="en", now=NOW)
     assert "retired" not in data
+
+
+def with_schedule(doc: dict[str, Any]) -> dict[str, Any]:
+    """`deal()` plus line items whose row formula reads TODAY() and a formula summing them."""
+    schedule = {
+        "key": "schedule",
+        "type": "line_items",
+        "config": {
+            "columns": [{"key": "due", "type": "date"}, {"key": "days", "type": "number"}],
+            "row_formulas": {
+                "days": 'DATEDIF(TODAY(), {due}, "D")',
+                "ratio": "ROUND(100/{days},2)",
+            },
+        },
+    }
+    total = {
+        "key": "days_total",
+        "type": "formula",
+        "config": {"expression": "SUM({schedule.days})"},
+    }
+    return {**doc, "fields": [*doc["fields"], schedule, total]}
+
+
+def test_row_formulas_use_the_given_now_and_feed_formula_fields() -> None:
+    form = compile_form(with_schedule(deal()))
+    raw = {"name": "A", "email": "a@example.com", "schedule": [{"due": "2026-12-01"}]}
+    data, problems = create(form, raw)
+    assert problems == []
+    assert data["schedule"] == [{"due": "2026-12-01", "days": 9, "ratio": "11.11"}]
+    assert data["days_total"] == 9
+    later = NOW + timedelta(days=4)
+    data, _ = check_values(form, raw, existing=None, locale="en", now=later)
+    assert [row["days"] for row in data["schedule"]] == [5]
+    assert data["days_total"] == 5
+
+
+def test_stored_rows_are_not_recomputed_when_other_fields_change() -> None:
+    form = compile_form(with_schedule(deal()))
+    raw = {"name": "A", "email": "a@example.com", "schedule": [{"due": "2026-12-01"}]}
+    existing, _ = create(form, raw)
+    later = NOW + timedelta(days=4)
+    data, problems = check_values(
+        form, {"name": "B"}, existing=existing, locale="en", now=later, partial=True
+    )
+    assert problems == []
+    assert data["schedule"] == existing["schedule"]
+
+
+def test_row_formula_errors_are_problems_on_the_line_items_field() -> None:
+    form = compile_form(with_schedule(deal()))
+    raw = {"name": "A", "email": "a@example.com", "schedule": [{"due": "2026-11-22"}]}
+    data, problems = create(form, raw)  # days = 0, so 100/{days} divides by zero
+    assert codes(problems) == {"schedule": "invalid_row"}
+    assert problems[0].params["detail"] == "formula_failed"
+    assert data["schedule"] is None
+    assert data["days_total"] == 0
+
+
+def test_default_rows_get_their_row_formulas_on_create() -> None:
+    doc = with_schedule(deal())
+    doc["fields"][-2] = {**doc["fields"][-2], "default": [{"due": "2026-11-25"}]}
+    form = compile_form(doc)
+    data, problems = create(form, {"name": "A", "email": "a@example.com"})
+    assert problems == []
+    assert data["schedule"] == [{"due": "2026-11-25", "days": 3, "ratio": "33.33"}]
+    assert data["days_total"] == 3
