@@ -35,14 +35,22 @@ OWNERS = ["wang", "north_a", "north_b", "east_a", "east_b", "south_a", "south_b"
 QUERIES = {
     "city=北京, newest first": ({"field": "city", "op": "eq", "value": "北京"}, "-id"),
     "status=MQL & size>=500, by size desc": (
-        {"all": [{"field": "status", "op": "eq", "value": "MQL"},
-                 {"field": "company_size", "op": "gte", "value": 500}]},
+        {
+            "all": [
+                {"field": "status", "op": "eq", "value": "MQL"},
+                {"field": "company_size", "op": "gte", "value": 500},
+            ]
+        },
         "-company_size",
     ),
     "owner in (east_a,east_b), by created_at": (
-        {"field": "owner", "op": "in", "value": ["east_a", "east_b"]}, "-created_at"),
+        {"field": "owner", "op": "in", "value": ["east_a", "east_b"]},
+        "-created_at",
+    ),
     "company contains 科技, newest first": (
-        {"field": "company", "op": "contains", "value": "科技"}, "-id"),
+        {"field": "company", "op": "contains", "value": "科技"},
+        "-id",
+    ),
     "no filter, by company_size": (None, "-company_size"),
 }
 
@@ -57,15 +65,27 @@ def seed(url: str, rows: int) -> None:
         for i in range(rows):
             created = start + timedelta(minutes=i)
             data = {
-                "name": f"线索{i}", "company": f"{rng.choice(['星辰', '远山', '云帆'])}"
+                "name": f"线索{i}",
+                "company": f"{rng.choice(['星辰', '远山', '云帆'])}"
                 f"{rng.choice(['科技', '贸易', '物流'])}{i}",
-                "phone": f"+86139{i:08d}", "city": rng.choice(CITIES),
-                "status": rng.choice(STATUSES), "source": rng.choice(SOURCES),
-                "company_size": rng.randint(1, 5000), "owner": rng.choice(OWNERS),
+                "phone": f"+86139{i:08d}",
+                "city": rng.choice(CITIES),
+                "status": rng.choice(STATUSES),
+                "source": rng.choice(SOURCES),
+                "company_size": rng.randint(1, 5000),
+                "owner": rng.choice(OWNERS),
             }
-            batch.append({"app_key": "crm", "form_key": "lead", "form_version": 1,
-                          "data": data, "version": 1, "created_at": created,
-                          "updated_at": created})
+            batch.append(
+                {
+                    "app_key": "crm",
+                    "form_key": "lead",
+                    "form_version": 1,
+                    "data": data,
+                    "version": 1,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
             if len(batch) == 5000:
                 conn.execute(insert(Record), batch)
                 batch.clear()
@@ -86,16 +106,23 @@ def measure(url: str, label: str, repeats: int) -> None:
             with factory() as db:
                 form = records.load_form(db, app_key="crm", form_key="lead")
                 began = time.perf_counter()
-                page = records.list_records(db, form=form, condition=condition, sort=sort,
-                                            limit=50)
+                page = records.list_records(db, form=form, condition=condition, sort=sort, limit=50)
                 if page.next_cursor:  # the second page too: keyset pagination must hold up
-                    records.list_records(db, form=form, condition=condition, sort=sort,
-                                         limit=50, cursor=page.next_cursor)
+                    records.list_records(
+                        db,
+                        form=form,
+                        condition=condition,
+                        sort=sort,
+                        limit=50,
+                        cursor=page.next_cursor,
+                    )
                 timings.append((time.perf_counter() - began) * 1000 / 2)
         timings.sort()
         p95 = timings[int(len(timings) * 0.95) - 1]
-        print(f"{label:<11} {name:<42} p50 {statistics.median(timings):7.2f} ms"
-              f"  p95 {p95:7.2f} ms  ({len(page.records)} rows/page)")
+        print(
+            f"{label:<11} {name:<42} p50 {statistics.median(timings):7.2f} ms"
+            f"  p95 {p95:7.2f} ms  ({len(page.records)} rows/page)"
+        )
 
 
 def main() -> None:

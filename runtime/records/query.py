@@ -4,63 +4,98 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     and_,
-    case,
     exists,
     false,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 from runtime.errors import InvalidInput, Problem
 from runtime.records.models import Record
 
-NUMERIC_TYPES = frozenset({"number", "money", "percent", "rating", "formula"})
+NUMERIC_TYPES = frozenset({"number", "money", "percent", "rating"})
+NUMERIC_FORMULA_RESULTS = frozenset({"number", "money"})
 LIST_TYPES = frozenset({"multiselect", "checkbox"})
 BUILTIN_SORTS: dict[str, ColumnElement[Any]] = {
     "id": Record.id.expression,
     "created_at": Record.created_at.expression,
     "updated_at": Record.updated_at.expression,
 }
+SLUG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# Empty values sort as the smallest value on both databases (no NULL cases in the cursor).
+SMALLEST_NUMBER = "-1e308"
 
 
 def _bad(code: str, message: str, field: str = "filter") -> InvalidInput:
     return InvalidInput(code, message, [Problem(code, message, field=field)])
 
 
+def numeric_fields(fields: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """Keys whose stored values compare as numbers (money is stored as decimal text)."""
+    return frozenset(
+        f["key"]
+        for f in fields
+        if f["type"] in NUMERIC_TYPES
+        or (
+            f["type"] == "formula"
+            and (f.get("config") or {}).get("result") in NUMERIC_FORMULA_RESULTS
+        )
+    )
+
+
+def value_sql(key: str, *, numeric: bool, dialect: str) -> str:
+    """SQL reading field `key` from `data` (NULL when empty).
+
+    Literal paths, not bound parameters, so an expression index can match the query text.
+    Keys are slugs (the meta-schema says so); anything else is refused here as well.
+    """
+    if not SLUG.match(key):
+        raise _bad("unknown_field", f"Unknown field {key!r}.")
+    if dialect == "postgresql":
+        return f"(data ->> '{key}')::double precision" if numeric else f"(data ->> '{key}')"
+    extract = f"json_extract(data, '$.{key}')"
+    return f"CAST({extract} AS REAL)" if numeric else extract
+
+
+def sort_sql(key: str, *, numeric: bool, dialect: str) -> str:
+    """The sort expression for `key`; expression indexes are created on exactly this text."""
+    empty = SMALLEST_NUMBER if numeric else "''"
+    return f"COALESCE({value_sql(key, numeric=numeric, dialect=dialect)}, {empty})"
+
+
 class QueryBuilder:
     """Builds SQL for one form: `types` maps field key → field type key."""
 
-    def __init__(self, types: Mapping[str, str], dialect: str) -> None:
+    def __init__(
+        self, types: Mapping[str, str], dialect: str, numeric: frozenset[str] = frozenset()
+    ) -> None:
         self.types = types
         self.dialect = dialect
-
-    def text(self, key: str) -> ColumnElement[Any]:
-        expression: ColumnElement[Any] = Record.data[key].as_string()
-        return expression
-
-    def number(self, key: str) -> ColumnElement[Any]:
-        expression: ColumnElement[Any] = Record.data[key].as_string().cast(Float)
-        return expression
+        self.numeric = numeric
 
     def column(self, key: str) -> ColumnElement[Any]:
         if key not in self.types:
             raise _bad("unknown_field", f"Unknown field {key!r}.")
-        return self.number(key) if self.types[key] in NUMERIC_TYPES else self.text(key)
+        numeric = key in self.numeric
+        return literal_column(value_sql(key, numeric=numeric, dialect=self.dialect))
 
     def is_numeric(self, key: str) -> bool:
-        return self.types.get(key) in NUMERIC_TYPES
+        return key in self.numeric
 
     def condition(self, tree: Any, pointer: str = "") -> ColumnElement[bool]:
         if not isinstance(tree, Mapping):
@@ -80,7 +115,9 @@ class QueryBuilder:
         )
 
     def _value(self, key: str, value: Any) -> Any:
-        if isinstance(value, Mapping) or (isinstance(value, list) and key not in LIST_TYPES):
+        if isinstance(value, Mapping) or (
+            isinstance(value, list) and self.types.get(key) not in LIST_TYPES
+        ):
             raise _bad("invalid_filter", f"Unsupported value for {key!r}.")
         if self.is_numeric(key):
             try:
@@ -145,7 +182,10 @@ class QueryBuilder:
             return BUILTIN_SORTS[key], descending, True
         if key not in self.types:
             raise _bad("unknown_field", f"Cannot sort by {key!r}.", field="sort")
-        return self.column(key), descending, False
+        if self.types[key] in LIST_TYPES:
+            raise _bad("unsortable_field", f"Cannot sort by the list field {key!r}.", field="sort")
+        expression = sort_sql(key, numeric=key in self.numeric, dialect=self.dialect)
+        return literal_column(expression), descending, False
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -157,25 +197,33 @@ def decode_cursor(cursor: str) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
         raise _bad("invalid_cursor", "The cursor is not valid.", field="cursor") from error
-    if not isinstance(values, list) or len(values) != 3:
+    if not isinstance(values, list) or len(values) != 2:
         raise _bad("invalid_cursor", "The cursor is not valid.", field="cursor")
     return values
 
 
 def after_cursor(
-    expr: ColumnElement[Any], descending: bool, cursor: list[Any], *, builtin_value: Any = None
+    expr: ColumnElement[Any], descending: bool, value: Any, last_id: int
 ) -> ColumnElement[bool]:
-    """Rows strictly after the cursor [is_null, value, id] in (nulls last, expr, id) order."""
-    was_null, value, last_id = cursor
-    if builtin_value is not None:
-        value = builtin_value
-    later_id = Record.id < last_id if descending else Record.id > last_id
-    is_null = expr.is_(None)
-    if was_null:
-        return and_(is_null, later_id)
-    beyond = expr < value if descending else expr > value
-    return or_(is_null, beyond, and_(expr == value, later_id))
+    """Rows strictly after (value, last_id) in (expr, id) order: one row-value comparison."""
+    if expr is Record.id.expression:
+        return Record.id < last_id if descending else Record.id > last_id
+    here = tuple_(expr, Record.id)
+    there = tuple_(literal(value), literal(last_id))
+    return here < there if descending else here > there
 
 
-def null_rank(expr: ColumnElement[Any]) -> ColumnElement[int]:
-    return case((expr.is_(None), 1), else_=0)
+def sort_value(value: Any, *, numeric: bool) -> Any:
+    """What `sort_sql` computes for a stored value, for the cursor."""
+    if numeric:
+        return float(value) if value not in (None, "") else float(SMALLEST_NUMBER)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def cursor_datetime(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise _bad("invalid_cursor", "The cursor is not valid.", field="cursor") from error

@@ -440,8 +440,10 @@ def list_records(
 ) -> Page:
     """One page of live records matching `condition`, in `sort` order, after `cursor`."""
     limit = max(1, min(limit, MAX_PAGE))
-    builder = q.QueryBuilder(form.field_types, db.get_bind().dialect.name)
+    fields = form.doc.get("fields", [])
+    builder = q.QueryBuilder(form.field_types, db.get_bind().dialect.name, q.numeric_fields(fields))
     expr, descending, is_builtin = builder.order(sort)
+    key = (sort or "-id").lstrip("-+")
     query = select(Record).where(
         Record.app_key == form.app_key,
         Record.form_key == form.form_key,
@@ -450,22 +452,24 @@ def list_records(
     if condition:
         query = query.where(builder.condition(condition))
     if cursor:
-        values = q.decode_cursor(cursor)
-        if is_builtin and sort and sort.lstrip("-+") != "id" and values[1] is not None:
-            values[1] = datetime.fromisoformat(str(values[1]))
-        query = query.where(q.after_cursor(expr, descending, values))
-    ordering = [q.null_rank(expr), expr.desc() if descending else expr.asc()]
-    ordering.append(Record.id.desc() if descending else Record.id.asc())
+        value, last_id = q.decode_cursor(cursor)
+        if key in ("created_at", "updated_at"):
+            value = q.cursor_datetime(value)
+        query = query.where(q.after_cursor(expr, descending, value, int(last_id)))
+    ordering = [expr.desc() if descending else expr.asc()]
+    if expr is not Record.id.expression:
+        ordering.append(Record.id.desc() if descending else Record.id.asc())
     rows = list(db.scalars(query.order_by(*ordering).limit(limit + 1)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        key = (sort or "-id").lstrip("-+")
-        value: Any = getattr(last, key) if is_builtin else last.data.get(key)
-        if value is not None and not is_builtin and builder.is_numeric(key):
-            value = float(value)
-        next_cursor = q.encode_cursor([value is None, value, last.id])
+        value = (
+            getattr(last, key)
+            if is_builtin
+            else q.sort_value(last.data.get(key), numeric=builder.is_numeric(key))
+        )
+        next_cursor = q.encode_cursor([value, last.id])
     return Page(rows, next_cursor)
 
 

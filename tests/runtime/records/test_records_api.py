@@ -174,3 +174,59 @@ def test_quote_gets_serial_number_and_computed_totals(client, admin_headers):
     assert data["total"] == "1875.38"
     second = client.post("/api/apps/crm/forms/quote/records", json=body, headers=admin_headers)
     assert second.json()["data"]["number"].endswith("-0002")
+
+
+def walk(client, headers, url, **params):
+    """Every page of a list, following next_cursor one row at a time."""
+    seen, cursor = [], None
+    while True:
+        query = {**params, "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get(url, params=query, headers=headers)
+        assert page.status_code == 200, page.text
+        seen += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            return seen
+
+
+def test_money_sorts_as_numbers_and_empty_values_sort_last_descending(client, admin_headers):
+    url = "/api/apps/crm/forms/opportunity/records"
+    amounts = ["999.00", "1000000.00", None, "25000.50"]
+    for i, amount in enumerate(amounts):
+        body = {"name": f"商机{i}", "stage": "初步沟通", **({"amount": amount} if amount else {})}
+        assert client.post(url, json=body, headers=admin_headers).status_code == 201
+    rows = walk(client, admin_headers, url, sort="-amount")
+    assert [r["data"].get("amount") for r in rows] == ["1000000.00", "25000.50", "999.00", None]
+    rows = walk(client, admin_headers, url, sort="amount")
+    assert [r["data"].get("amount") for r in rows] == [None, "999.00", "25000.50", "1000000.00"]
+
+
+def test_cursor_over_created_at_and_equal_sort_values(client, admin_headers):
+    for i in range(4):
+        make_lead(client, admin_headers, name=f"同城{i}", city="杭州", phone=f"1370000000{i}")
+    by_city = walk(
+        client,
+        admin_headers,
+        LEADS,
+        sort="city",
+        filter=json.dumps({"field": "city", "op": "eq", "value": "杭州"}),
+    )
+    assert [r["data"]["name"] for r in by_city] == ["同城0", "同城1", "同城2", "同城3"]
+    newest = walk(
+        client,
+        admin_headers,
+        LEADS,
+        sort="-created_at",
+        filter=json.dumps({"field": "city", "op": "eq", "value": "杭州"}),
+    )
+    assert [r["data"]["name"] for r in newest] == ["同城3", "同城2", "同城1", "同城0"]
+
+
+def test_list_fields_cannot_be_sorted(client, admin_headers):
+    response = client.get(LEADS, params={"sort": "tags"}, headers=admin_headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "sort",
+        "code": "unsortable_field",
+        "message": "Cannot sort by the list field 'tags'.",
+    }
