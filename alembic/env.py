@@ -10,12 +10,24 @@ from runtime.settings import Settings
 config = context.config
 
 
+def include_object(
+    obj: object,  # noqa: ARG001 - Alembic's hook signature
+    name: str | None,
+    type_: str,
+    reflected: bool,
+    compare_to: object,  # noqa: ARG001
+) -> bool:
+    """Leave field indexes (ixf_*) alone: published forms own them (docs/decisions/0004)."""
+    return not (type_ == "index" and reflected and (name or "").startswith("ixf_"))
+
+
 def run_with(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

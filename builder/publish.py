@@ -13,6 +13,7 @@ from builder.validate.forms import validate_form
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidDefinition, NotFound, Problem
+from runtime.records import indexes
 from runtime.records import service as records
 
 Validator = Callable[..., list[Problem]]
@@ -110,8 +111,20 @@ def publish(
     if draft is not None:
         db.delete(draft)
         db.flush()
-    if kind == "forms" and records.lookup_fields(doc) != records.lookup_fields(
-        latest.doc if latest else {}
-    ):
-        records.rebuild_keys(db, form=records.load_form(db, app_key=app_key, form_key=key))
+    if kind == "forms":
+        _derive_form_structures(db, app_key=app_key, key=key, doc=doc, previous=latest)
     return row, True
+
+
+def _derive_form_structures(
+    db: Session,
+    *,
+    app_key: str,
+    key: str,
+    doc: Mapping[str, Any],
+    previous: Definition | None,
+) -> None:
+    """Bring lookup keys and field indexes in line with the newly published form."""
+    if records.lookup_fields(doc) != records.lookup_fields(previous.doc if previous else {}):
+        records.rebuild_keys(db, form=records.load_form(db, app_key=app_key, form_key=key))
+    indexes.sync_indexes(db, app_key=app_key, form_key=key, doc=doc)

@@ -14,7 +14,11 @@ from runtime.db.types import JSONDoc, UTCDateTime, utcnow
 
 class Record(Base):
     __tablename__ = "records"
-    __table_args__ = (Index("ix_records_form_live", "app_key", "form_key", "deleted_at", "id"),)
+    __table_args__ = (
+        Index("ix_records_form_live", "app_key", "form_key", "deleted_at", "id"),
+        Index("ix_records_form_created", "app_key", "form_key", "created_at", "id"),
+        Index("ix_records_form_updated", "app_key", "form_key", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     app_key: Mapped[str] = mapped_column(String(64))
