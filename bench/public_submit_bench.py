@@ -139,8 +139,9 @@ def start_baseline(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def run(label: str, url: str, total: int, offset: int) -> dict[int, float]:
     out = {}
-    asyncio.run(load(url, 20, 4, offset + 900_000))  # warm up
     for concurrency in (1, 16):
+        # Warm up at the measured concurrency, so pools have opened their connections.
+        asyncio.run(load(url, 4 * concurrency, concurrency, offset + 900_000 + concurrency * 100))
         elapsed, latencies = asyncio.run(
             load(url, total, concurrency, offset + concurrency * 10_000)
         )

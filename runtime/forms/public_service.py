@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from runtime.errors import InvalidInput, Problem
@@ -17,6 +17,13 @@ from runtime.records import service as records
 from runtime.records.models import PublicSubmission
 
 PEOPLE_TYPES = frozenset({"user", "department"})
+_EARLIER = select(
+    PublicSubmission.payload_sha256, PublicSubmission.record_id, PublicSubmission.outcome
+).where(
+    PublicSubmission.app_key == bindparam("app"),
+    PublicSubmission.form_key == bindparam("form"),
+    PublicSubmission.idempotency_key == bindparam("key"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +101,14 @@ def submit(
     """Store one public submission exactly once per idempotency key."""
     digest = payload_hash(raw)
     if idempotency_key:
-        earlier = db.scalars(
-            select(PublicSubmission).where(
-                PublicSubmission.app_key == form.app_key,
-                PublicSubmission.form_key == form.form_key,
-                PublicSubmission.idempotency_key == idempotency_key,
+        earlier = (
+            db.connection()
+            .execute(
+                _EARLIER,
+                {"app": form.app_key, "form": form.form_key, "key": idempotency_key},
             )
-        ).one_or_none()
+            .first()
+        )
         if earlier is not None:
             if earlier.payload_sha256 != digest:
                 message = "This idempotency key was used with another payload."
@@ -137,16 +145,16 @@ def submit(
         )
         outcome = Outcome(record.id, "created")
     if idempotency_key:
-        db.add(
-            PublicSubmission(
-                app_key=form.app_key,
-                form_key=form.form_key,
-                idempotency_key=idempotency_key,
-                payload_sha256=digest,
-                record_id=outcome.record_id,
-                outcome=outcome.outcome,
-                created_at=now,
-            )
+        db.connection().execute(
+            insert(PublicSubmission),
+            {
+                "app_key": form.app_key,
+                "form_key": form.form_key,
+                "idempotency_key": idempotency_key,
+                "payload_sha256": digest,
+                "record_id": outcome.record_id,
+                "outcome": outcome.outcome,
+                "created_at": now,
+            },
         )
-        db.flush()
     return outcome

@@ -63,11 +63,14 @@ def load_form(
     Only the row's id is read per call; the document is read and compiled on a cache miss.
     """
     if version is None:
-        found = db.execute(_LATEST_FORM, {"app": app_key, "key": form_key}).first()
+        # Core statements go through the connection: no ORM bookkeeping on the hot path.
+        found = db.connection().execute(_LATEST_FORM, {"app": app_key, "key": form_key}).first()
     else:
-        found = db.execute(
-            _FORM_VERSION, {"app": app_key, "key": form_key, "version": version}
-        ).first()
+        found = (
+            db.connection()
+            .execute(_FORM_VERSION, {"app": app_key, "key": form_key, "version": version})
+            .first()
+        )
     if found is None:
         store.load_published(db, app_key=app_key, kind="forms", key=form_key, version=version)
         raise AssertionError("unreachable: load_published raises NotFound")  # pragma: no cover
@@ -246,7 +249,7 @@ def _audit(
     now: datetime,
 ) -> None:
     # A Core insert: audit rows are never read back in the same unit of work.
-    db.execute(
+    db.connection().execute(
         _INSERT_EVENT,
         {
             "record_id": record_id,
@@ -281,7 +284,7 @@ def _write_keys(db: Session, form: FormVersion, record: Record, *, replace: bool
         if record.data.get(field) not in (None, "", [])
     ]
     if rows:
-        db.execute(_INSERT_KEYS, rows)
+        db.connection().execute(_INSERT_KEYS, rows)
 
 
 def find_by_keys(db: Session, *, form: FormVersion, data: Mapping[str, Any]) -> Record | None:
@@ -297,7 +300,7 @@ def find_by_keys(db: Session, *, form: FormVersion, data: Mapping[str, Any]) -> 
     for i, (field, value) in enumerate(pairs):
         params[f"field{i}"] = field
         params[f"value{i}"] = value
-    record_id = db.execute(_duplicate_query(len(pairs)), params).scalar()
+    record_id = db.connection().execute(_duplicate_query(len(pairs)), params).scalar()
     return None if record_id is None else db.get(Record, record_id)
 
 
