@@ -12,7 +12,17 @@ from builder.diff import diff_definitions
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import NotFound
-from runtime.http.deps import DB, AdminUser, CurrentUser, commit, now_utc
+from runtime.http.deps import (
+    DB,
+    MAX_DB_INT,
+    AdminUser,
+    CurrentUser,
+    SlugPath,
+    VersionPath,
+    commit,
+    now_utc,
+)
+from runtime.http.payload import require_text
 
 router = APIRouter(prefix="/api/apps", tags=["definitions"])
 
@@ -45,18 +55,21 @@ def list_apps(db: DB, _user: CurrentUser) -> dict[str, Any]:
 def import_bundle(
     body: Annotated[dict[str, Any], Body()], db: DB, user: AdminUser
 ) -> dict[str, Any]:
+    require_text(body)
     report = bundles.apply(db, bundles.from_json(body), user_id=user.id, now=now_utc())
     commit(db)
     return {"app": report.app, "published": report.published, "unchanged": report.unchanged}
 
 
 @router.get("/{app}/export")
-def export_bundle(app: str, db: DB, _user: CurrentUser) -> dict[str, Any]:
+def export_bundle(app: SlugPath, db: DB, _user: CurrentUser) -> dict[str, Any]:
     return bundles.to_json(bundles.export(db, app_key=app))
 
 
 @router.get("/{app}/{kind}/{key}")
-def get_definition(app: str, kind: str, key: str, db: DB, _user: CurrentUser) -> dict[str, Any]:
+def get_definition(
+    app: SlugPath, kind: SlugPath, key: SlugPath, db: DB, _user: CurrentUser
+) -> dict[str, Any]:
     """The draft when there is one, else the latest published version."""
     store.load_app(db, app_key=app)
     if kind not in store.KINDS:
@@ -71,8 +84,14 @@ def get_definition(app: str, kind: str, key: str, db: DB, _user: CurrentUser) ->
 
 @router.put("/{app}/{kind}/{key}")
 def put_draft(
-    app: str, kind: str, key: str, body: Annotated[Any, Body()], db: DB, user: AdminUser
+    app: SlugPath,
+    kind: SlugPath,
+    key: SlugPath,
+    body: Annotated[Any, Body()],
+    db: DB,
+    user: AdminUser,
 ) -> dict[str, Any]:
+    require_text(body)
     row = publishing.save_draft(
         db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
     )
@@ -81,7 +100,9 @@ def put_draft(
 
 
 @router.post("/{app}/{kind}/{key}/publish")
-def publish(app: str, kind: str, key: str, db: DB, user: AdminUser) -> dict[str, Any]:
+def publish(
+    app: SlugPath, kind: SlugPath, key: SlugPath, db: DB, user: AdminUser
+) -> dict[str, Any]:
     publishing.check_kind(kind)
     row, created = publishing.publish(
         db, app_key=app, kind=kind, key=key, user_id=user.id, now=now_utc()
@@ -91,7 +112,9 @@ def publish(app: str, kind: str, key: str, db: DB, user: AdminUser) -> dict[str,
 
 
 @router.get("/{app}/{kind}/{key}/versions")
-def list_versions(app: str, kind: str, key: str, db: DB, _user: CurrentUser) -> dict[str, Any]:
+def list_versions(
+    app: SlugPath, kind: SlugPath, key: SlugPath, db: DB, _user: CurrentUser
+) -> dict[str, Any]:
     rows = store.list_versions(db, app_key=app, kind=kind, key=key)
     if not rows:
         raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app}.")
@@ -100,7 +123,7 @@ def list_versions(app: str, kind: str, key: str, db: DB, _user: CurrentUser) -> 
 
 @router.get("/{app}/{kind}/{key}/versions/{version}")
 def get_version(
-    app: str, kind: str, key: str, version: int, db: DB, _user: CurrentUser
+    app: SlugPath, kind: SlugPath, key: SlugPath, version: VersionPath, db: DB, _user: CurrentUser
 ) -> dict[str, Any]:
     row = store.load_published(db, app_key=app, kind=kind, key=key, version=version)
     return _version_out(row, with_doc=True)
@@ -108,13 +131,13 @@ def get_version(
 
 @router.get("/{app}/{kind}/{key}/diff")
 def diff_versions(
-    app: str,
-    kind: str,
-    key: str,
+    app: SlugPath,
+    kind: SlugPath,
+    key: SlugPath,
     db: DB,
     _user: CurrentUser,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int | None, Query(alias="to", ge=0)] = None,
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_DB_INT)],
+    to_version: Annotated[int | None, Query(alias="to", ge=0, le=MAX_DB_INT)] = None,
 ) -> dict[str, Any]:
     """Diff two published versions; `to` omitted or 0 means the current draft."""
     before = store.load_published(db, app_key=app, kind=kind, key=key, version=from_version)

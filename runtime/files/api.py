@@ -20,7 +20,7 @@ from runtime.fields.base import ValueProblem
 from runtime.files import service as files
 from runtime.files import storage
 from runtime.files.schemas import FileOut
-from runtime.http.deps import DB, CurrentUser, SettingsDep, commit, now_utc
+from runtime.http.deps import DB, CurrentUser, SettingsDep, SlugPath, commit, now_utc
 from runtime.http.errors import error_body
 from runtime.i18n import pick_locale
 from runtime.records import service as records
@@ -102,9 +102,9 @@ async def _receive(
     },
 )
 async def upload_file(
-    app: str,
-    form: str,
-    field: str,
+    app: SlugPath,
+    form: SlugPath,
+    field: SlugPath,
     request: Request,
     db: DB,
     user: CurrentUser,

@@ -25,8 +25,9 @@ from runtime.errors import (
     TooManyRequests,
 )
 from runtime.forms import public_service, render
-from runtime.http.deps import now_utc
+from runtime.http.deps import SlugPath, now_utc
 from runtime.http.errors import error_body
+from runtime.http.payload import require_text
 from runtime.http.ratelimit import client_ip
 from runtime.i18n import pick_locale
 from runtime.records import service as records
@@ -117,6 +118,7 @@ def parse_body(content_type: str, body: bytes, doc: Mapping[str, Any]) -> dict[s
             raise _bad_body("The body is not valid JSON.") from error
         if not isinstance(value, dict):
             raise _bad_body("The body must be a JSON object.")
+        require_text(value)
         return value
     if content_type.startswith("application/x-www-form-urlencoded") or not content_type:
         try:
@@ -160,7 +162,7 @@ def _hidden_from_request(request: Request, doc: Mapping[str, Any]) -> dict[str, 
 
 
 @router.get("/f/{app}/{form}", response_class=HTMLResponse, include_in_schema=False)
-def form_page(app: str, form: str, request: Request) -> HTMLResponse:
+def form_page(app: SlugPath, form: SlugPath, request: Request) -> HTMLResponse:
     factory = request.app.state.session_factory
     with factory() as db:
         version = _load_public(db, app, form)
@@ -180,7 +182,7 @@ def form_page(app: str, form: str, request: Request) -> HTMLResponse:
 
 
 @router.options("/f/{app}/{form}", include_in_schema=False)
-def preflight(app: str, form: str, request: Request) -> Response:
+def preflight(app: SlugPath, form: SlugPath, request: Request) -> Response:
     with request.app.state.session_factory() as db:
         version = _load_public(db, app, form)
     origin = _check_origin(request, version.doc, _settings(request))
@@ -188,7 +190,7 @@ def preflight(app: str, form: str, request: Request) -> Response:
 
 
 @router.get("/f/{app}/{form}/embed.js", include_in_schema=False)
-def embed_js(app: str, form: str, request: Request) -> Response:
+def embed_js(app: SlugPath, form: SlugPath, request: Request) -> Response:
     with request.app.state.session_factory() as db:
         _load_public(db, app, form)
     base = _settings(request).base_url
@@ -201,7 +203,7 @@ def embed_js(app: str, form: str, request: Request) -> Response:
 
 
 @router.post("/f/{app}/{form}", include_in_schema=False)
-async def submit_form(app: str, form: str, request: Request) -> Response:
+async def submit_form(app: SlugPath, form: SlugPath, request: Request) -> Response:
     settings = _settings(request)
     wants_json = request.headers.get("content-type", "").startswith("application/json") or (
         "application/json" in request.headers.get("accept", "")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -93,3 +93,12 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+# Integer ids and versions as the database stores them (32-bit on PostgreSQL): a larger number
+# in a URL is bad input (422), not a database overflow.
+MAX_DB_INT = 2_147_483_647
+RecordIdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+VersionPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+# Keys in URLs (app, form, kind, definition key, field) are slugs; anything else is bad input.
+SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN)]

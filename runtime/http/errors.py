@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -77,9 +77,17 @@ def _integrity(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body([Problem("conflict", message)]), status_code=409)
 
 
+def _data_error(_request: Request, error: Exception) -> JSONResponse:
+    # Backstop: input checks should refuse such values first; the database never answers 500.
+    log.warning("database refused a value", extra={"error": str(error)[:200]})
+    message = "A value could not be stored (out of range or not valid text)."
+    return JSONResponse(error_body([Problem("invalid_value", message)]), status_code=422)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(FormworkError, _formwork_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _data_error)

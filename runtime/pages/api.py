@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.definitions import store
 from runtime.fields import field_types
-from runtime.http.deps import DB, OptionalUser
+from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath
 from runtime.i18n import pick_locale
 from runtime.org.models import User
 from runtime.pages import render
@@ -60,8 +60,8 @@ def home(request: Request, db: DB, user: OptionalUser) -> Response:
 
 @router.get("/apps/{app}/{form}", response_class=HTMLResponse)
 def record_list(
-    app: str,
-    form: str,
+    app: SlugPath,
+    form: SlugPath,
     request: Request,
     db: DB,
     user: OptionalUser,
@@ -101,7 +101,12 @@ def record_list(
 
 @router.get("/apps/{app}/{form}/{record_id}", response_class=HTMLResponse)
 def record_detail(
-    app: str, form: str, record_id: int, request: Request, db: DB, user: OptionalUser
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
+    request: Request,
+    db: DB,
+    user: OptionalUser,
 ) -> Response:
     if user is None:
         return _login_redirect(request)

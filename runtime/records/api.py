@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from runtime.errors import InvalidInput, Problem
-from runtime.http.deps import DB, CurrentUser, commit, now_utc
+from runtime.http.deps import DB, CurrentUser, RecordIdPath, SlugPath, commit, now_utc
+from runtime.http.payload import require_text
 from runtime.i18n import pick_locale
 from runtime.records import service as records
 from runtime.records.schemas import RecordOut, RecordPage, TimelineOut
@@ -40,6 +41,7 @@ def _expected_version(if_match: str | None, body: dict[str, Any]) -> int | None:
 
 def _data(body: dict[str, Any]) -> dict[str, Any]:
     """Accept `{"data": {...}}` or the field values at the top level."""
+    require_text(body)
     data = body.get("data", body) if set(body) <= {"data", "version"} and "data" in body else body
     if not isinstance(data, dict):
         raise InvalidInput(
@@ -52,7 +54,7 @@ def _data(body: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("", status_code=201)
 def create_record(
-    app: str, form: str, request: Request, body: JSONObject, db: DB, user: CurrentUser
+    app: SlugPath, form: SlugPath, request: Request, body: JSONObject, db: DB, user: CurrentUser
 ) -> RecordOut:
     version = records.load_form(db, app_key=app, form_key=form)
     record = records.create_record(
@@ -64,8 +66,8 @@ def create_record(
 
 @router.get("")
 def list_records(
-    app: str,
-    form: str,
+    app: SlugPath,
+    form: SlugPath,
     db: DB,
     _user: CurrentUser,
     filter: Annotated[str | None, Query()] = None,
@@ -92,7 +94,12 @@ def list_records(
 
 @router.get("/{record_id}")
 def get_record(
-    app: str, form: str, record_id: int, db: DB, _user: CurrentUser, response: Response
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
+    db: DB,
+    _user: CurrentUser,
+    response: Response,
 ) -> RecordOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     response.headers["ETag"] = f'"{record.version}"'
@@ -101,9 +108,9 @@ def get_record(
 
 @router.patch("/{record_id}")
 def update_record(
-    app: str,
-    form: str,
-    record_id: int,
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
     request: Request,
     body: JSONObject,
     db: DB,
@@ -127,9 +134,9 @@ def update_record(
 
 @router.delete("/{record_id}", status_code=204)
 def delete_record(
-    app: str,
-    form: str,
-    record_id: int,
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
     db: DB,
     user: CurrentUser,
     if_match: Annotated[str | None, Header()] = None,
@@ -142,6 +149,8 @@ def delete_record(
 
 
 @router.get("/{record_id}/timeline")
-def record_timeline(app: str, form: str, record_id: int, db: DB, _user: CurrentUser) -> TimelineOut:
+def record_timeline(
+    app: SlugPath, form: SlugPath, record_id: RecordIdPath, db: DB, _user: CurrentUser
+) -> TimelineOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     return TimelineOut(record_id=record.id, items=records.timeline(db, record=record))

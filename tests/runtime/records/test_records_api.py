@@ -230,3 +230,22 @@ def test_list_fields_cannot_be_sorted(client, admin_headers):
         "code": "unsortable_field",
         "message": "Cannot sort by the list field 'tags'.",
     }
+
+
+def test_text_no_database_can_store_is_refused(client, admin_headers):
+    for bad in ('{"name": "a\\u0000b"}', '{"name": "\\ud800"}'):
+        response = client.post(
+            LEADS,
+            content=bad.encode(),
+            headers={**admin_headers, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["code"] == "invalid_text"
+
+
+def test_ids_beyond_the_database_range_are_bad_input(client, admin_headers):
+    response = client.get(f"{LEADS}/99999999999999999999", headers=admin_headers)
+    assert response.status_code == 422
+    assert (
+        client.get("/api/apps/CRM%00/forms/lead/records", headers=admin_headers).status_code == 422
+    )
