@@ -174,3 +174,13 @@ def canonical_result(result: object) -> object:
     if isinstance(result, date):
         return result.isoformat()
     return str(result)
+
+
+def canonical_decimal(places: int) -> re.Pattern[str]:
+    """Matches text already in the stored form of a non-negative decimal with `places` places.
+
+    Checkers return such text unchanged (after their range checks) instead of parsing, rounding
+    and printing it again: most values arrive this way, from the API and from stored records.
+    """
+    whole = r"(?:0|[1-9]\d{0,27})"
+    return re.compile(rf"{whole}\.\d{{{places}}}" if places else whole)

@@ -68,7 +68,7 @@ class Date(FieldType):
         high: str | None = config.get("max")
 
         def check(raw: Any) -> str:
-            text = parse_date(raw).isoformat()
+            text = _iso_date(raw) or parse_date(raw).isoformat()
             if low is not None and text < low:
                 raise ValueProblem("date_too_early", min=low)
             if high is not None and text > high:
@@ -82,3 +82,13 @@ class Date(FieldType):
         if value is None:
             return ""
         return format_date(date.fromisoformat(value), locale)
+
+
+def _iso_date(raw: Any) -> str | None:
+    """`raw` itself when it is already a valid YYYY-MM-DD date (the stored form), else None."""
+    if type(raw) is not str or len(raw) != 10 or raw[4] != "-" or raw[7] != "-":
+        return None
+    try:
+        return raw if date.fromisoformat(raw).isoformat() == raw else None
+    except ValueError:
+        return None

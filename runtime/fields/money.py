@@ -13,6 +13,7 @@ from runtime.fields.base import Checker, FieldType, ValueProblem, field_types
 from runtime.fields.common import (
     DECIMAL_BOUND_SCHEMA,
     HALFWIDTH,
+    canonical_decimal,
     config_decimal,
     decimal_text,
     grouped,
@@ -106,7 +107,12 @@ class Money(FieldType):
         high = config_decimal(config.get("max"))
         shown = dict(config)
 
+        canonical = canonical_decimal(places)
+
         def check(raw: Any) -> str:
+            if type(raw) is str and canonical.fullmatch(raw):
+                range_check(Decimal(raw), low, high, shown)  # already the stored form
+                return raw
             if isinstance(raw, str) and _BARE.fullmatch(raw) is None:
                 raw = strip_currency(raw, currency)
             value = quantize(to_decimal(raw), places)

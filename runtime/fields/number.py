@@ -11,6 +11,7 @@ from typing_extensions import override
 from runtime.fields.base import Checker, FieldType, ValueProblem, field_types
 from runtime.fields.common import (
     DECIMAL_BOUND_SCHEMA,
+    canonical_decimal,
     config_decimal,
     decimal_text,
     grouped,
@@ -87,8 +88,16 @@ class Number(FieldType):
         base = low if low is not None else Decimal(0)
         shown = dict(config)
 
+        canonical = canonical_decimal(places)
+
         def check(raw: Any) -> int | str:
-            value = quantize(to_decimal(raw), places)
+            kind = type(raw)
+            if (kind is int and places == 0 and -(10**28) < raw < 10**28) or (
+                kind is str and places and canonical.fullmatch(raw)
+            ):
+                value = Decimal(raw)  # already the stored form: only the checks remain
+            else:
+                value = quantize(to_decimal(raw), places)
             range_check(value, low, high, shown)
             if step is not None and (value - base) % step != 0:
                 raise ValueProblem("step_mismatch", step=config_text(step))
