@@ -44,6 +44,12 @@ check: lint test
 bench: setup
 	$(PY) bench/expr_bench.py
 	$(PY) bench/forms_bench.py
+	$(PY) bench/sqlite_writers_bench.py
+	@dsn="$$(./scripts/ensure-services.sh)"; pg="$${dsn%/*}/formwork_bench"; \
+	psql "$${dsn%/*}/postgres" -qc "DROP DATABASE IF EXISTS formwork_bench" -c "CREATE DATABASE formwork_bench"; \
+	$(PY) bench/public_submit_bench.py --postgres "$$pg"; \
+	psql "$${dsn%/*}/postgres" -qc "DROP DATABASE IF EXISTS formwork_bench" -c "CREATE DATABASE formwork_bench"; \
+	$(PY) bench/records_list_bench.py --postgres "$$pg"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
