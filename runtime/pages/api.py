@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +22,8 @@ from runtime.records import service as records
 
 router = APIRouter(include_in_schema=False)
 LIST_COLUMNS = 6
+# Times on pages are shown in the organisation's zone (stored and sent as UTC).
+DISPLAY_ZONE = ZoneInfo(os.environ.get("FORMWORK_TIMEZONE", "Asia/Shanghai"))
 
 
 def _locale(request: Request) -> str:
@@ -28,7 +34,7 @@ def _login_redirect(request: Request) -> Response:
     return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
 
 
-def _format(field: dict[str, Any], value: Any, locale: str) -> str:
+def _format(field: Mapping[str, Any], value: Any, locale: str) -> str:
     if value is None:
         return ""
     entry = field_types.get(field["type"])
@@ -78,7 +84,7 @@ def record_list(
         {
             "id": r.id,
             "cells": [_format(c, r.data.get(c["key"]), locale) for c in columns],
-            "created_at": r.created_at.strftime("%Y-%m-%d %H:%M"),
+            "created_at": r.created_at.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M"),
         }
         for r in page.records
     ]
@@ -117,18 +123,27 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     version = records.load_form(db, app_key=app, form_key=form)
     fields = version.doc.get("fields", [])
-    labels = {f["key"]: f.get("label", f["key"]) for f in fields}
+    by_key = {f["key"]: f for f in fields}
     items = [
-        {
-            "key": f["key"],
-            "label": f.get("label"),
-            "value": _format(f, record.data.get(f["key"]), locale),
-        }
+        _detail_item(db, app, f, record.data.get(f["key"]), locale)
         for f in fields
         if record.data.get(f["key"]) not in (None, "", [])
     ]
-    title_key = version.doc.get("title_field")
-    title = str(record.data.get(title_key) or f"#{record.id}") if title_key else f"#{record.id}"
+    timeline = records.timeline(db, record=record)
+    order = {f["key"]: index for index, f in enumerate(fields)}
+    for event in timeline:
+        event["at"] = _local_time(event["at"])
+        event["changes"].sort(key=lambda change: order.get(change["field"], len(order)))
+        for change in event["changes"]:
+            field = by_key.get(change["field"])
+            change["label"] = field.get("label", change["field"]) if field else change["field"]
+            for side in ("from", "to"):
+                value = change[side]
+                change[side] = (
+                    None
+                    if value is None
+                    else (_format(field, value, locale) if field else str(value))
+                )
     return render.page(
         "record.html",
         locale=locale,
@@ -136,8 +151,43 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
         app_key=app,
         form=version.doc,
         record=record,
-        title=title,
+        title=_title(version.doc, record.data, record.id),
         fields=items,
-        labels=labels,
-        timeline=records.timeline(db, record=record),
+        timeline=timeline,
     )
+
+
+def _title(doc: Mapping[str, Any], data: Mapping[str, Any], record_id: int) -> str:
+    key = doc.get("title_field")
+    return str(data.get(key) or f"#{record_id}") if key else f"#{record_id}"
+
+
+def _detail_item(
+    db: DB, app: str, field: Mapping[str, Any], value: Any, locale: str
+) -> dict[str, Any]:
+    """What the detail page shows for one field: text, a link, or a table of rows."""
+    item: dict[str, Any] = {"key": field["key"], "label": field.get("label")}
+    config = field.get("config", {})
+    if field["type"] == "line_items":
+        columns = config.get("columns", [])
+        item["table"] = {
+            "columns": [c.get("label", c["key"]) for c in columns],
+            "rows": [[_format(c, row.get(c["key"]), locale) for c in columns] for row in value],
+        }
+    elif field["type"] == "relation" and not config.get("multiple"):
+        target = records.get_record(db, app_key=app, form_key=config["form"], record_id=value)
+        item["link"] = f"/apps/{app}/{config['form']}/{value}"
+        if target is not None:
+            target_doc = records.load_form(db, app_key=app, form_key=config["form"]).doc
+            item["value"] = _title(target_doc, target.data, target.id)
+        else:
+            item["value"] = f"#{value}"
+    else:
+        item["value"] = _format(field, value, locale)
+    return item
+
+
+def _local_time(iso: str) -> str:
+    """UTC ISO text → 'YYYY-MM-DD HH:MM' in the organisation's time zone."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")

@@ -249,3 +249,31 @@ def test_ids_beyond_the_database_range_are_bad_input(client, admin_headers):
     assert (
         client.get("/api/apps/CRM%00/forms/lead/records", headers=admin_headers).status_code == 422
     )
+
+
+def test_detail_page_shows_rows_links_and_formatted_history(client, admin_headers):
+    from tests.runtime.auth.test_auth_api import login
+
+    account = client.post(
+        "/api/apps/crm/forms/account/records", json={"name": "远山科技"}, headers=admin_headers
+    ).json()
+    opportunity = client.post(
+        "/api/apps/crm/forms/opportunity/records",
+        json={"name": "远山项目", "account": account["id"], "stage": "方案报价"},
+        headers=admin_headers,
+    ).json()
+    quote = client.post(
+        "/api/apps/crm/forms/quote/records",
+        json={
+            "opportunity": opportunity["id"],
+            "discount": "0.9",
+            "items": [{"product": "标准版", "quantity": 3, "unit_price": "1000"}],
+        },
+        headers=admin_headers,
+    ).json()
+    login(client)
+    html = client.get(f"/apps/crm/quote/{quote['id']}").text
+    assert f'href="/apps/crm/opportunity/{opportunity["id"]}">远山项目</a>' in html
+    assert "<td>标准版</td>" in html
+    assert "¥3,000.00" in html
+    assert "'product'" not in html  # no Python reprs in the history
