@@ -86,7 +86,7 @@ def report(label: str, elapsed: float, latencies: list[float]) -> float:
     return throughput
 
 
-def start_formwork(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_formwork(database_url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -103,7 +103,7 @@ def start_formwork(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     )
     key = init.stdout.strip().splitlines()[-1].removeprefix("api key: ")
     process = subprocess.Popen(
-        [str(BIN / "formwork"), "serve", "--port", str(port)],
+        [str(BIN / "formwork"), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -153,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--postgres", default=os.environ.get("FORMWORK_BENCH_POSTGRES_URL"))
+    parser.add_argument("--pg-workers", type=int, default=1, help="formwork serve --workers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -161,11 +162,14 @@ def main() -> None:
             base = run("baseline FastAPI+jsonschema+SQLite", baseline_url, args.requests, 0)
         finally:
             baseline.terminate()
-        targets = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}")]
+        targets = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}", 1)]
         if args.postgres:
-            targets.append(("formwork PostgreSQL", args.postgres))
-        for label, url in targets:
-            process, form_url = start_formwork(url)
+            label = "formwork PostgreSQL" + (
+                f" ×{args.pg_workers} workers" if args.pg_workers > 1 else ""
+            )
+            targets.append((label, args.postgres, args.pg_workers))
+        for label, url, workers in targets:
+            process, form_url = start_formwork(url, workers)
             try:
                 figures = run(label, form_url, args.requests, 1_000_000)
             finally:

@@ -28,6 +28,7 @@ class Settings:
     files_dir: Path = field(default_factory=lambda: Path("./var/files"))
     fast_password_hash: bool = False
     public_body_limit: int = 256 * 1024
+    db_concurrency: int = 0  # requests in database work at once; 0 = automatic
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,4 +44,5 @@ class Settings:
             files_dir=Path(env.get("FORMWORK_FILES_DIR", "./var/files")),
             fast_password_hash=env.get("FORMWORK_FAST_PASSWORD_HASH", "") == "1",
             public_body_limit=int(env.get("FORMWORK_PUBLIC_BODY_LIMIT", str(256 * 1024))),
+            db_concurrency=int(env.get("FORMWORK_DB_CONCURRENCY", "0")),
         )
