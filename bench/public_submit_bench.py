@@ -9,6 +9,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -21,6 +23,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+PYTHON_CLIENT = False
+WRK_SECONDS = 10
 
 
 def lead(i: int) -> dict[str, object]:
@@ -73,6 +77,37 @@ async def load(url: str, total: int, concurrency: int, offset: int) -> tuple[flo
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - began, latencies
+
+
+def load_wrk(url: str, seconds: int, concurrency: int, offset: int) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from wrk: a C load generator, so the client takes little CPU."""
+    threads = min(2, concurrency)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "submit.lua"),
+            url,
+            "--",
+            str(offset),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if "unexpected status" in out.stderr:
+        raise SystemExit(out.stderr[:500])
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)[1])  # type: ignore[index]
+
+    def percentile(name: str) -> float:
+        value, unit = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)", out.stdout).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
 
 
 def report(label: str, elapsed: float, latencies: list[float]) -> float:
@@ -138,6 +173,8 @@ def start_baseline(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def run(label: str, url: str, total: int, offset: int) -> dict[int, float]:
+    if shutil.which("wrk") and not PYTHON_CLIENT:
+        return run_wrk(label, url, offset)
     out = {}
     for concurrency in (1, 16):
         # Warm up at the measured concurrency, so pools have opened their connections.
@@ -149,12 +186,33 @@ def run(label: str, url: str, total: int, offset: int) -> dict[int, float]:
     return out
 
 
+def run_wrk(label: str, url: str, offset: int) -> dict[int, float]:
+    out = {}
+    for concurrency in (1, 16):
+        load_wrk(url, 2, concurrency, offset + 50_000_000 + concurrency)  # warm up
+        rate, p50, p99 = load_wrk(url, WRK_SECONDS, concurrency, offset + concurrency * 10_000)
+        print(
+            f"{label + f' c={concurrency}':<38} {rate:8.1f} req/s   p50 {p50:6.1f} ms"
+            f"   p99 {p99:6.1f} ms   (wrk)"
+        )
+        out[concurrency] = rate
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--postgres", default=os.environ.get("FORMWORK_BENCH_POSTGRES_URL"))
     parser.add_argument("--pg-workers", type=int, default=1, help="formwork serve --workers")
+    parser.add_argument(
+        "--python-client",
+        action="store_true",
+        help="load with httpx in Python even when wrk is installed",
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="wrk run length")
     args = parser.parse_args()
+    global PYTHON_CLIENT, WRK_SECONDS
+    PYTHON_CLIENT, WRK_SECONDS = args.python_client, args.seconds
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         baseline, baseline_url = start_baseline(folder)

@@ -20,14 +20,24 @@ from runtime.records import query as q
 PREFIX = "ixf_"
 
 
-def index_name(app_key: str, form_key: str, field_key: str) -> str:
+SCHEME = "v3/"  # bumped whenever the index definition changes
+OLD_SCHEMES = ("", "v2/")  # whole-table indexes; partial ones without leading app/form columns
+
+
+def index_name(app_key: str, form_key: str, field_key: str, scheme: str = SCHEME) -> str:
     """A stable name within PostgreSQL's 63-character limit."""
-    digest = hashlib.sha256(f"{app_key}/{form_key}/{field_key}".encode()).hexdigest()[:10]
-    return f"{PREFIX}{app_key}_{form_key}_{field_key}"[:50] + f"_{digest}"
+    digest = hashlib.sha256(f"{scheme}{app_key}/{form_key}/{field_key}".encode()).hexdigest()
+    return f"{PREFIX}{app_key}_{form_key}_{field_key}"[:50] + f"_{digest[:10]}"
 
 
 def wanted(app_key: str, form_key: str, doc: Mapping[str, Any], dialect: str) -> dict[str, str]:
-    """index name → CREATE INDEX statement for every indexed field of the form."""
+    """index name → CREATE INDEX statement for every indexed field of the form.
+
+    Partial indexes: a form's field indexes cover only its own live records, so writing a record
+    of one form never maintains another form's indexes.
+    """
+    if not (q.SLUG.match(app_key) and q.SLUG.match(form_key)):
+        raise ValueError(f"not slugs: {app_key!r}, {form_key!r}")
     fields = doc.get("fields", [])
     numeric = q.numeric_fields(fields)
     statements = {}
@@ -37,9 +47,11 @@ def wanted(app_key: str, form_key: str, doc: Mapping[str, Any], dialect: str) ->
         key = field["key"]
         name = index_name(app_key, form_key, key)
         expression = q.sort_sql(key, numeric=key in numeric, dialect=dialect)
-        # app_key/form_key first: every list query pins both, then orders by the expression.
         statements[name] = (
-            f"CREATE INDEX IF NOT EXISTS {name} ON records (app_key, form_key, ({expression}), id)"
+            # Leading app/form columns (constant here) let SQLite's planner match the equalities
+            # and the ORDER BY together; without them it preferred sorting ix_records_form_live.
+            f"CREATE INDEX IF NOT EXISTS {name} ON records (app_key, form_key, ({expression}), id) "
+            f"WHERE app_key = '{app_key}' AND form_key = '{form_key}' AND deleted_at IS NULL"
         )
     return statements
 
@@ -75,4 +87,9 @@ def _names_for_form(
     app_key: str, form_key: str, doc: Mapping[str, Any], want: Mapping[str, str]
 ) -> set[str]:
     # Names for every field the form has or wants: a field that lost `indexed` is still listed.
-    return set(want) | {index_name(app_key, form_key, f["key"]) for f in doc.get("fields", [])}
+    keys = [f["key"] for f in doc.get("fields", [])]
+    return set(want) | {
+        index_name(app_key, form_key, key, scheme)
+        for key in keys
+        for scheme in (SCHEME, *OLD_SCHEMES)
+    }

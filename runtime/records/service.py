@@ -432,24 +432,25 @@ class Page:
     next_cursor: str | None
 
 
-def list_records(
-    db: Session,
+def list_statement(
+    dialect: str,
     *,
     form: FormVersion,
     condition: Mapping[str, Any] | None = None,
     sort: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> Page:
-    """One page of live records matching `condition`, in `sort` order, after `cursor`."""
-    limit = max(1, min(limit, MAX_PAGE))
+) -> tuple[Select[Record], q.QueryBuilder]:
+    """The SELECT behind one list page (limit + 1 rows, to know whether another page follows)."""
     fields = form.doc.get("fields", [])
-    builder = q.QueryBuilder(form.field_types, db.get_bind().dialect.name, q.numeric_fields(fields))
-    expr, descending, is_builtin = builder.order(sort)
+    builder = q.QueryBuilder(form.field_types, dialect, q.numeric_fields(fields))
+    expr, descending, _is_builtin = builder.order(sort)
     key = (sort or "-id").lstrip("-+")
     query = select(Record).where(
-        Record.app_key == form.app_key,
-        Record.form_key == form.form_key,
+        # Inline literals (keys are slugs): SQLite uses a form's partial field indexes only
+        # when it sees the very values their WHERE clause names.
+        Record.app_key == bindparam("list_app", form.app_key, literal_execute=True),
+        Record.form_key == bindparam("list_form", form.form_key, literal_execute=True),
         Record.deleted_at.is_(None),
     )
     if condition:
@@ -462,14 +463,37 @@ def list_records(
     ordering = [expr.desc() if descending else expr.asc()]
     if expr is not Record.id.expression:
         ordering.append(Record.id.desc() if descending else Record.id.asc())
-    rows = list(db.scalars(query.order_by(*ordering).limit(limit + 1)))
+    return query.order_by(*ordering).limit(max(1, min(limit, MAX_PAGE)) + 1), builder
+
+
+def list_records(
+    db: Session,
+    *,
+    form: FormVersion,
+    condition: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    """One page of live records matching `condition`, in `sort` order, after `cursor`."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query, builder = list_statement(
+        db.get_bind().dialect.name,
+        form=form,
+        condition=condition,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    rows = list(db.scalars(query))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
+        key = (sort or "-id").lstrip("-+")
         value = (
             getattr(last, key)
-            if is_builtin
+            if key in q.BUILTIN_SORTS
             else q.sort_value(last.data.get(key), numeric=builder.is_numeric(key))
         )
         next_cursor = q.encode_cursor([value, last.id])

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import copy
 
-from sqlalchemy import select
+from sqlalchemy import text
 
 from builder import publish as publishing
 from runtime.records import indexes
-from runtime.records import query as q
 from runtime.records import service as records
-from runtime.records.models import Record
 from tests.conftest import NOW
 
 
@@ -36,28 +34,35 @@ def test_publishing_without_indexed_drops_the_index(db):
     assert indexes.index_name("crm", "lead", "status") in names
 
 
+def plan_of(db, query) -> str:
+    sql = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    connection = db.connection()
+    if db.get_bind().dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        return " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
+    return " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+
+
 def test_sorted_list_query_uses_the_field_index(db):
-    # given the lead form's list query sorted by an indexed numeric field
+    # given the statement a lead list sorted by an indexed numeric field runs
     form = records.load_form(db, app_key="crm", form_key="lead")
     dialect = db.get_bind().dialect.name
-    builder = q.QueryBuilder(form.field_types, dialect, q.numeric_fields(form.doc["fields"]))
-    expr, _descending, _builtin = builder.order("-company_size")
-    query = (
-        select(Record.id)
-        .where(Record.app_key == "crm", Record.form_key == "lead")
-        .order_by(expr.desc(), Record.id.desc())
-        .limit(50)
-    )
-    sql = str(query.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    query, _builder = records.list_statement(dialect, form=form, sort="-company_size")
     # when the database plans it
-    connection = db.connection()
-    if dialect == "postgresql":
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        plan = " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql))
-    else:
-        plan = " ".join(
-            str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
-        )
-    # then it reads the expression index instead of sorting every row
+    plan = plan_of(db, query)
+    # then it reads the form's partial expression index instead of sorting every row
     assert indexes.index_name("crm", "lead", "company_size") in plan, plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_field_indexes_are_partial_per_form(db):
+    names = index_names(db)
+    if db.get_bind().dialect.name == "postgresql":
+        sql = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE name = :name"
+    name = indexes.index_name("crm", "lead", "city")
+    assert name in names
+    definition = db.connection().execute(text(sql), {"name": name}).scalar()
+    assert "form_key" in definition.split("WHERE", 1)[1]
+    assert "'lead'" in definition
