@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from runtime.auth.passwords import hash_password
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
+from runtime.org.directory import Directory
 from runtime.org.models import Department, Role, User
 
 
@@ -97,26 +97,6 @@ def create_department(
 def set_head(db: Session, *, department: Department, user: User) -> None:
     department.head_id = user.id
     db.flush()
-
-
-@dataclass(frozen=True, slots=True)
-class Directory:
-    """Read-only org data for pure code: heads, parents, role members (DESIGN §2)."""
-
-    department_of: dict[str, str | None] = field(default_factory=dict)  # username → dept code
-    head_of: dict[str, str | None] = field(default_factory=dict)  # dept code → username
-    parent_of: dict[str, str | None] = field(default_factory=dict)  # dept code → dept code
-    members_of_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def manager(self, username: str) -> str | None:
-        """The head of the user's department, or of its parent when the user is that head."""
-        department = self.department_of.get(username)
-        while department is not None:
-            head = self.head_of.get(department)
-            if head is not None and head != username:
-                return head
-            department = self.parent_of.get(department)
-        return None
 
 
 def directory(db: Session) -> Directory:

@@ -73,3 +73,11 @@ def test_manager_chain(db):
     assert directory.manager("north_a") == "wang"
     assert directory.manager("wang") == "zhao"
     assert directory.manager("qian") == "zhao"
+
+
+def test_head_chain_walks_up_to_the_top(db):
+    from runtime.org import service as org
+
+    directory = org.directory(db)
+    assert directory.head_chain("north_a") == ["wang", "zhao", "admin"]
+    assert directory.head_chain("admin") == []
