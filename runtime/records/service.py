@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, insert, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from runtime.definitions import store
 from runtime.definitions.models import Definition
@@ -36,6 +36,7 @@ _FORM_ROW = select(Definition.id, Definition.created_at).where(
 _LATEST_FORM = _FORM_ROW.order_by(Definition.version.desc()).limit(1)
 _FORM_VERSION = _FORM_ROW.where(Definition.version == bindparam("version"))
 _INSERT_EVENT = insert(RecordEvent)
+_INSERT_RECORD = insert(Record).returning(Record.id)
 _INSERT_KEYS = insert(RecordKey)
 _COMPILED: dict[tuple[int, datetime], FormVersion] = {}
 
@@ -205,18 +206,24 @@ def insert_record(
 ) -> Record:
     """Store already validated `data` (from `check_new`) with its audit entry and lookup keys."""
     _fill_serials(db, form, data, now)
-    record = Record(
-        app_key=form.app_key,
-        form_key=form.form_key,
-        form_version=form.version,
-        data=data,
-        owner_id=_owner_id(db, form, data),
-        created_by_id=actor.id if actor else None,
-        created_at=now,
-        updated_at=now,
-    )
+    values = {
+        "app_key": form.app_key,
+        "form_key": form.form_key,
+        "form_version": form.version,
+        "data": data,
+        "owner_id": _owner_id(db, form, data),
+        "created_by_id": actor.id if actor else None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+    }
+    # A Core INSERT … RETURNING, then the object joins the session as already persistent:
+    # the ORM's flush machinery cost more than the insert itself on the public submit path.
+    record_id = db.connection().execute(_INSERT_RECORD, values).scalar_one()
+    record = Record(id=record_id, **values)
+    make_transient_to_detached(record)
     db.add(record)
-    db.flush()
     _write_keys(db, form, record, replace=False)
     changes = _diff({}, {k: v for k, v in data.items() if v is not None})
     _audit(db, record.id, "created", record.created_by_id, via, changes, now)
