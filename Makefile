@@ -42,6 +42,7 @@ fmt: setup
 check: lint test
 
 bench: setup
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk)
 	$(PY) bench/expr_bench.py
 	$(PY) bench/forms_bench.py
 	$(PY) bench/sqlite_writers_bench.py
