@@ -69,7 +69,10 @@ async def load(url: str, total: int, concurrency: int, offset: int) -> tuple[flo
         async def worker() -> None:
             for i in counter:
                 start = time.perf_counter()
-                response = await client.post(url, json=lead(offset + i))
+                visitor = f"10.{(offset + i) // 62500 % 250}.{(offset + i) // 250 % 250}.{i % 250}"
+                response = await client.post(
+                    url, json=lead(offset + i), headers={"X-Forwarded-For": visitor}
+                )
                 latencies.append(time.perf_counter() - start)
                 if response.status_code != 201:
                     raise SystemExit(f"{url}: {response.status_code} {response.text[:200]}")
@@ -128,6 +131,7 @@ def start_formwork(database_url: str, workers: int = 1) -> tuple[subprocess.Pope
         "FORMWORK_DATABASE_URL": database_url,
         "FORMWORK_BASE_URL": f"http://127.0.0.1:{port}",
         "FORMWORK_FAST_PASSWORD_HASH": "1",
+        "FORMWORK_TRUSTED_PROXIES": "127.0.0.1/32",
     }
     init = subprocess.run(
         [str(BIN / "formwork"), "init", "--template", "crm", "--password", "bench-pass-1"],

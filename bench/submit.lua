@@ -23,7 +23,10 @@ function request()
     '"company_size":%d,"remark":"来自压测","utm_source":"bench","utm_medium":"cpc",' ..
     '"utm_campaign":"winter","referrer":"https://www.example.com/pricing"}',
     n, n, n % 100000000, n, 300 + n % 500)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  -- Many visitors behind a proxy: the server trusts 127.0.0.1 and limits per forwarded address.
+  local visitor = string.format("10.%d.%d.%d", id % 250, math.floor(counter / 250) % 250, counter % 250)
+  return wrk.format("POST", nil,
+    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = visitor}, body)
 end
 
 function response(status, headers, body)

@@ -312,11 +312,12 @@ def find_by_keys(db: Session, *, form: FormVersion, data: Mapping[str, Any]) -> 
 
 
 @cache
-def _duplicate_query(pairs: int) -> Select[int]:
-    """The oldest live record matching any of `pairs` (field, value) lookups.
+def _duplicate_query(pairs: int) -> Select[tuple[int | None]]:
+    """The oldest record matching any of `pairs` (field, value) lookups.
 
-    One index seek per pair (UNION ALL): an OR across pairs would only use the index's first
-    columns and scan every key of the form.
+    Only `record_keys` is read: soft delete removes a record's keys, so every key belongs to a
+    live record. One index seek per pair (UNION ALL; an OR across pairs would only use the
+    index's first columns), and no join, so even a generic prepared plan stays an index lookup.
     """
     matches = union_all(
         *[
@@ -328,13 +329,8 @@ def _duplicate_query(pairs: int) -> Select[int]:
             )
             for i in range(pairs)
         ]
-    )
-    return (
-        select(Record.id)
-        .where(Record.id.in_(matches), Record.deleted_at.is_(None))
-        .order_by(Record.id)
-        .limit(1)
-    )
+    ).subquery()
+    return select(func.min(matches.c.record_id))
 
 
 def rebuild_keys(db: Session, *, form: FormVersion) -> None:
