@@ -107,16 +107,16 @@ def apply(db: Session, bundle: Bundle, *, user_id: int | None, now: datetime) ->
             )
             continue
         for key, doc in docs.items():
-            siblings = bundle.definitions.get("forms", {}).keys()
             for problem in publishing.validate(
-                db, app_key=app_key, kind=kind, key=key, doc=doc, sibling_forms=siblings
+                db, app_key=app_key, kind=kind, key=key, doc=doc, bundle=bundle.definitions
             ):
                 pointer = f"/definitions/{kind}/{key}{problem.pointer or ''}"
                 problems.append(Problem(problem.code, problem.message, pointer=pointer))
     publishing.raise_if_invalid(problems)
     report = ApplyReport(app=app_key)
-    for kind, docs in bundle.definitions.items():
-        for key, doc in sorted(docs.items()):
+    # Forms first: flows and other kinds refer to them.
+    for kind in sorted(bundle.definitions, key=_kind_order):
+        for key, doc in sorted(bundle.definitions[kind].items()):
             _row, created = publishing.publish(
                 db,
                 app_key=app_key,
@@ -125,10 +125,29 @@ def apply(db: Session, bundle: Bundle, *, user_id: int | None, now: datetime) ->
                 user_id=user_id,
                 now=now,
                 doc=doc,
-                sibling_forms=bundle.definitions.get("forms", {}).keys(),
+                bundle=bundle.definitions,
             )
             (report.published if created else report.unchanged).append(f"{kind}/{key}")
     return report
+
+
+def _kind_order(kind: str) -> int:
+    return store.KINDS.index(kind) if kind in store.KINDS else len(store.KINDS)
+
+
+def read_shipped(app_key: str, *, forms_root: Path, flows_root: Path) -> Bundle:
+    """A shipped app: its forms folder (with app.json) plus its flows folder, when there is one."""
+    bundle = read_folder(forms_root / app_key)
+    folder = flows_root / app_key
+    if folder.is_dir():
+        problems: list[Problem] = []
+        for path in sorted(folder.glob("*.json")):
+            doc = _read_json(path, problems)
+            if isinstance(doc, dict):
+                bundle.definitions.setdefault("flows", {})[str(doc.get("key", path.stem))] = doc
+        if problems:
+            raise InvalidDefinition("invalid_bundle", "Some files could not be read.", problems)
+    return bundle
 
 
 def export(db: Session, *, app_key: str) -> Bundle:

@@ -20,6 +20,7 @@ from runtime.org import service as org
 from runtime.settings import ROOT, Settings
 
 SHIPPED = ROOT / "form_schemas"
+SHIPPED_FLOWS = ROOT / "flow_definitions"
 TEMPLATES = {"crm": ("crm", "expense")}
 
 
@@ -45,9 +46,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         if args.template:
             sample.load_sample_organisation(db, password=password)
             for app_key in TEMPLATES[args.template]:
-                report = bundles.apply(
-                    db, bundles.read_folder(SHIPPED / app_key), user_id=None, now=_now()
+                shipped = bundles.read_shipped(
+                    app_key, forms_root=SHIPPED, flows_root=SHIPPED_FLOWS
                 )
+                report = bundles.apply(db, shipped, user_id=None, now=_now())
                 _out(
                     f"app {report.app}: published {len(report.published)}, "
                     f"unchanged {len(report.unchanged)}"

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder.diff import diff_definitions, summarize
+from builder.validate.flows import validate_flow
 from builder.validate.forms import validate_form
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidDefinition, NotFound, Problem
+from runtime.org.models import Role
 from runtime.records import indexes
 from runtime.records import service as records
 
-Validator = Callable[..., list[Problem]]
-VALIDATORS: dict[str, Validator] = {"forms": validate_form}
+SUPPORTED_KINDS = ("forms", "flows")
 CANONICAL_KIND = {"forms": "form", "flows": "flow", "templates": "template", "reports": "report"}
 
 
 def check_kind(kind: str) -> None:
     if kind not in store.KINDS:
         raise NotFound("unknown_kind", f"Unknown definition kind {kind!r}.")
-    if kind not in VALIDATORS:
+    if kind not in SUPPORTED_KINDS:
         message = f"{kind} definitions are not supported by this version yet."
         raise InvalidDefinition(
             "unsupported_kind", message, [Problem("unsupported_kind", message, pointer="")]
@@ -38,9 +40,13 @@ def validate(
     kind: str,
     key: str,
     doc: Any,
-    sibling_forms: Collection[str] = (),
+    bundle: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Problem]:
-    """Every problem of `doc` as a `kind` definition stored under `key`."""
+    """Every problem of `doc` as a `kind` definition stored under `key`.
+
+    `bundle` (kind → key → definition) holds definitions arriving together, which references
+    may name before they are stored: a relation to a form of the same bundle, a flow's form.
+    """
     check_kind(kind)
     if not isinstance(doc, Mapping):
         return [Problem("invalid_type", "A definition must be a JSON object.", pointer="")]
@@ -49,10 +55,37 @@ def validate(
         problems.append(
             Problem("key_mismatch", f"The definition's key must be {key!r}.", pointer="/key")
         )
-    # Relations may point at stored forms, at this one, or at forms arriving in the same bundle.
-    known = set(store.list_keys(db, app_key=app_key, kind="forms")) | {key, *sibling_forms}
-    problems += VALIDATORS[kind](doc, known_forms=known)
+    arriving = bundle or {}
+    forms = set(store.list_keys(db, app_key=app_key, kind="forms")) | set(arriving.get("forms", {}))
+    if kind == "forms":
+        problems += validate_form(doc, known_forms=forms | {key})
+    elif kind == "flows":
+        problems += _validate_flow(db, app_key=app_key, key=key, doc=doc, arriving=arriving)
     return problems
+
+
+def _validate_flow(
+    db: Session,
+    *,
+    app_key: str,
+    key: str,
+    doc: Mapping[str, Any],
+    arriving: Mapping[str, Mapping[str, Any]],
+) -> list[Problem]:
+    form_key = doc.get("form")
+    form_doc = arriving.get("forms", {}).get(form_key) if isinstance(form_key, str) else None
+    if form_doc is None and isinstance(form_key, str):
+        stored = store.get_published(db, app_key=app_key, kind="forms", key=form_key)
+        form_doc = stored.doc if stored is not None else None
+    problems: list[Problem] = []
+    if form_doc is None:
+        message = f"The flow routes records of the form {form_key!r}, which this app does not have."
+        problems.append(Problem("unknown_form", message, pointer="/form"))
+    flows = set(store.list_keys(db, app_key=app_key, kind="flows")) | set(arriving.get("flows", {}))
+    roles = set(db.scalars(select(Role.key)))
+    return problems + validate_flow(
+        doc, form_doc=form_doc, known_flows=flows | {key}, known_roles=roles
+    )
 
 
 def raise_if_invalid(problems: list[Problem]) -> None:
@@ -88,7 +121,7 @@ def publish(
     user_id: int | None,
     now: datetime,
     doc: Mapping[str, Any] | None = None,
-    sibling_forms: Collection[str] = (),
+    bundle: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[Definition, bool]:
     """Publish `doc` (or the draft) as the next version; (row, created). Unchanged → latest."""
     draft = store.get_draft(db, app_key=app_key, kind=kind, key=key)
@@ -96,9 +129,7 @@ def publish(
         if draft is None:
             raise Conflict("nothing_to_publish", f"{app_key}/{kind}/{key} has no draft.")
         doc = draft.doc
-    raise_if_invalid(
-        validate(db, app_key=app_key, kind=kind, key=key, doc=doc, sibling_forms=sibling_forms)
-    )
+    raise_if_invalid(validate(db, app_key=app_key, kind=kind, key=key, doc=doc, bundle=bundle))
     latest = store.get_published(db, app_key=app_key, kind=kind, key=key)
     if latest is not None and latest.doc == dict(doc):
         if draft is not None:

@@ -68,9 +68,10 @@ def seed(engine: Engine) -> None:
     with Session(engine) as db:
         sample.load_sample_organisation(db, password=PASSWORD)
         for app_key in ("crm", "expense"):
-            bundles.apply(
-                db, bundles.read_folder(ROOT / "form_schemas" / app_key), user_id=None, now=NOW
+            shipped = bundles.read_shipped(
+                app_key, forms_root=ROOT / "form_schemas", flows_root=ROOT / "flow_definitions"
             )
+            bundles.apply(db, shipped, user_id=None, now=NOW)
         db.commit()
 
 

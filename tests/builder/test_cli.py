@@ -23,7 +23,7 @@ def test_init_again_is_harmless_and_prints_login_and_api_key(database, capsys):
     capsys.readouterr()
     assert main(["init", "--template", "crm", "--password", "cli-pass-1"]) == 0
     out = capsys.readouterr().out
-    assert "app crm: published 0, unchanged 8" in out
+    assert "app crm: published 0, unchanged 10" in out  # 8 forms, 2 flows
     assert "login: admin (existing users keep their passwords)" in out
     assert out.strip().splitlines()[-1].startswith("api key: fw_")
 
@@ -61,3 +61,12 @@ def test_user_and_api_key_creation(database, capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("fw_")
     assert main(["user", "create", "newrep", "--password", "long-pass-1"]) == 2
+
+
+def test_export_includes_flows_and_round_trips_them(database, tmp_path):
+    folder = tmp_path / "with-flows"
+    assert main(["export", "crm", str(folder)]) == 0
+    assert (folder / "flows" / "quote_approval.json").read_bytes() == (
+        ROOT / "flow_definitions" / "crm" / "quote_approval.json"
+    ).read_bytes()
+    assert main(["apply", str(folder)]) == 0

@@ -85,6 +85,21 @@ def test_non_admin_cannot_change_definitions(client, rep_headers):
 
 
 def test_unsupported_kind_is_a_clear_422(client, admin_headers):
-    response = client.put("/api/apps/crm/flows/x", json={"key": "x"}, headers=admin_headers)
+    response = client.put("/api/apps/crm/reports/x", json={"key": "x"}, headers=admin_headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "unsupported_kind"
+
+
+def test_shipped_flows_are_published_and_validated(client, admin_headers):
+    apps = {a["key"]: a for a in client.get("/api/apps", headers=admin_headers).json()["items"]}
+    assert apps["crm"]["flows"] == ["contract_approval", "quote_approval"]
+    assert apps["expense"]["flows"] == ["expense_approval"]
+    flow = client.get("/api/apps/crm/flows/quote_approval", headers=admin_headers).json()
+    doc = flow["definition"]
+    doc["edges"].append({"id": "dangling", "from": "start", "to": "nowhere"})
+    doc["form"] = "nope"
+    response = client.put("/api/apps/crm/flows/quote_approval", json=doc, headers=admin_headers)
+    assert response.status_code == 422
+    found = {(e["code"], e["pointer"]) for e in response.json()["errors"]}
+    assert ("unknown_form", "/form") in found
+    assert any(code == "dangling_edge" for code, _ in found)
