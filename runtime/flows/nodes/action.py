@@ -1,0 +1,53 @@
+"""Action node: asks the shell to run an action once per key and waits for `action_done`. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from runtime.flows.effects import RunAction
+from runtime.flows.events import ActionDone, Event
+from runtime.flows.nodes.base import Context, NodeType, Outcome, node_types
+
+
+@node_types.register
+class ActionNode(NodeType):
+    key = "action"
+    label: ClassVar[dict[str, str]] = {"en": "Action", "zh-CN": "自动操作"}
+    icon = "bolt"
+    group = "automation"
+    config_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "required": ["action"],
+        "additionalProperties": False,
+        "properties": {
+            "action": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+            "params": {"type": "object"},
+        },
+    }
+    example_config: ClassVar[dict[str, Any]] = {
+        "action": "update_fields",
+        "params": {"fields": {"status": "已批准"}},
+    }
+
+    def enter(self, ctx: Context) -> Outcome:
+        key = ctx.key()
+        action = str(ctx.config.get("action", ""))
+        params = dict(ctx.config.get("params") or {})
+        effect = RunAction(key, ctx.node_id, action, params)
+        return Outcome(wait=True, data={"action_key": key}, effects=(effect,))
+
+    def on_event(self, ctx: Context, event: Event) -> Outcome:
+        if not isinstance(event, ActionDone):
+            return super().on_event(ctx, event)
+        result = dict(event.result)
+        if result.get("error"):
+            entry = ctx.entry("error", code="action_failed", key=event.key, result=result)
+            return Outcome(finish="failed", trace=(entry,))
+        fields = (ctx.config.get("params") or {}).get("fields")
+        if ctx.config.get("action") == "update_fields" and isinstance(fields, Mapping):
+            # Conditions further on read the new values even when the event carries no record.
+            ctx.record.update(fields)
+        return Outcome(
+            ports=("out",), trace=(ctx.entry("effect", action_done=event.key, result=result),)
+        )
