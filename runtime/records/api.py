@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from runtime.errors import InvalidInput, Problem
+from runtime.flows import service as flows
 from runtime.http.deps import DB, CurrentUser, RecordIdPath, SlugPath, commit, now_utc
 from runtime.http.payload import require_text
 from runtime.i18n import pick_locale
@@ -57,9 +58,12 @@ def create_record(
     app: SlugPath, form: SlugPath, request: Request, body: JSONObject, db: DB, user: CurrentUser
 ) -> RecordOut:
     version = records.load_form(db, app_key=app, form_key=form)
+    now = now_utc()
     record = records.create_record(
-        db, form=version, raw=_data(body), actor=user, now=now_utc(), locale=_locale(request)
+        db, form=version, raw=_data(body), actor=user, now=now, locale=_locale(request)
     )
+    # Flows bound to this form start in the same transaction (decision 0007).
+    flows.start_for_record(db, record=record, trigger="record_created", actor=user, now=now)
     commit(db)
     return RecordOut.of(record)
 

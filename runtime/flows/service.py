@@ -1,0 +1,347 @@
+"""Flow instances: start, lock, step, save, apply effects — one transaction. Shell.
+
+The engine is pure (decision 0005); this module is the boring part around it (STYLE §2): it
+loads the instance with its definition, runs `engine.step`, stores state and trace, and turns
+effects into rows. Effects that stay inside the database (tasks, timers, `update_fields`) apply
+here at once; their results come back to the engine as events in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from runtime.definitions.models import Definition
+from runtime.errors import Conflict, FormworkError, NotFound, PermissionDenied
+from runtime.flows import effects as fx
+from runtime.flows import engine
+from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.org import service as org
+from runtime.org.models import User
+from runtime.records import service as records
+from runtime.records.models import Record
+from runtime.scheduler.models import Timer
+from runtime.tasks.models import Task
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 100  # internal effects fed back per event (a loop guard, not a real limit)
+FINISHED = frozenset({"approved", "rejected", "completed", "withdrawn", "failed"})
+
+
+def _published_flows(db: Session, *, app_key: str) -> list[Definition]:
+    latest: dict[str, Definition] = {}
+    rows = db.scalars(
+        select(Definition).where(
+            Definition.app_key == app_key,
+            Definition.kind == "flows",
+            Definition.status == "published",
+        )
+    )
+    for row in rows:
+        if row.key not in latest or latest[row.key].version < row.version:
+            latest[row.key] = row
+    return list(latest.values())
+
+
+def start_for_record(
+    db: Session, *, record: Record, trigger: str, actor: User | None, now: datetime
+) -> list[FlowInstance]:
+    """Start every published flow of the record's form that starts on `trigger`.
+
+    Approval flows need a submitter: records created anonymously (public forms) start none here;
+    automations (issue 4) handle those.
+    """
+    if actor is None:
+        return []
+    started = []
+    for definition in _published_flows(db, app_key=record.app_key):
+        doc = definition.doc
+        if doc.get("form") != record.form_key or trigger not in doc.get("starts_on", []):
+            continue
+        instance = FlowInstance(
+            app_key=record.app_key,
+            flow_key=definition.key,
+            flow_version=definition.version,
+            definition_id=definition.id,
+            record_id=record.id,
+            submitter_id=actor.id,
+            status="new",
+            state={},
+            trace_count=0,
+            created_at=now,
+            updated_at=now,
+        )
+        db.add(instance)
+        db.flush()
+        event = {"type": "start", "record": dict(record.data), "submitter": actor.username}
+        _advance(db, instance, doc, event, now, state=None)
+        started.append(instance)
+    return started
+
+
+def load_instance(db: Session, *, instance_id: int) -> FlowInstance:
+    instance = db.get(FlowInstance, instance_id)
+    if instance is None:
+        raise NotFound("instance_not_found", f"No flow instance {instance_id}.")
+    return instance
+
+
+def handle_event(
+    db: Session, *, instance_id: int, event: Mapping[str, Any], now: datetime
+) -> FlowInstance:
+    """Apply one event to an instance. A concurrent change fails on the version column (409)."""
+    instance = load_instance(db, instance_id=instance_id)
+    definition = db.get_one(Definition, instance.definition_id)
+    record = db.get(Record, instance.record_id)
+    payload = dict(event)
+    if record is not None and "record" not in payload:
+        payload["record"] = dict(record.data)
+    _advance(db, instance, definition.doc, payload, now, state=instance.state)
+    return instance
+
+
+def _advance(
+    db: Session,
+    instance: FlowInstance,
+    flow: Mapping[str, Any],
+    event: Mapping[str, Any],
+    now: datetime,
+    *,
+    state: Mapping[str, Any] | None,
+) -> None:
+    directory = org.directory(db)
+    pending: list[Mapping[str, Any]] = [event]
+    current: dict[str, Any] = dict(state) if state else {}
+    for _round in range(MAX_ROUNDS):
+        if not pending:
+            break
+        next_event = pending.pop(0)
+        if next_event.get("type") == "start":
+            out = engine.start(
+                flow,
+                record=next_event.get("record") or {},
+                submitter=str(next_event["submitter"]),
+                now=now,
+                directory=directory,
+            )
+        else:
+            out = engine.step(flow, current, next_event, now, directory=directory)
+        current = out.state
+        _save_trace(db, instance, out.trace, now)
+        pending += _apply(db, instance, out.effects, now)
+    else:
+        raise Conflict("flow_loop", "The flow fed itself too many events; it was stopped.")
+    instance.state = current
+    instance.status = str(current.get("status", "running"))
+    instance.updated_at = now
+    if instance.status in FINISHED and instance.finished_at is None:
+        instance.finished_at = now
+    db.flush()  # bumps instance.version: a concurrent step on the same instance fails here
+
+
+def _save_trace(
+    db: Session, instance: FlowInstance, trace: tuple[fx.TraceEntry, ...], now: datetime
+) -> None:
+    if not trace:
+        return
+    rows = []
+    for entry in trace:
+        instance.trace_count += 1
+        rows.append(
+            {
+                "instance_id": instance.id,
+                "seq": instance.trace_count,
+                "node": entry.node,
+                "kind": entry.kind,
+                "data": _jsonable(entry.data),
+                "at": now,
+            }
+        )
+    db.connection().execute(insert(FlowTrace), rows)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+def _user_ids(db: Session, usernames: set[str]) -> dict[str, int]:
+    if not usernames:
+        return {}
+    rows = db.execute(select(User.username, User.id).where(User.username.in_(usernames)))
+    return {row.username: row.id for row in rows}
+
+
+def _apply(
+    db: Session, instance: FlowInstance, effects: tuple[Any, ...], now: datetime
+) -> list[dict[str, Any]]:
+    """Turn effects into rows; return the events internal effects produce (action results)."""
+    follow_ups: list[dict[str, Any]] = []
+    ids = _user_ids(db, {e.assignee for e in effects if isinstance(e, fx.CreateTask)})
+    for effect in effects:
+        if isinstance(effect, fx.CreateTask):
+            if effect.assignee not in ids:
+                raise Conflict("unknown_assignee", f"No user {effect.assignee!r} to assign.")
+            db.add(
+                Task(
+                    instance_id=instance.id,
+                    key=effect.key,
+                    node=effect.node,
+                    kind=effect.kind,
+                    assignee_id=ids[effect.assignee],
+                    status="open",
+                    due_at=effect.due_at,
+                    created_at=now,
+                )
+            )
+        elif isinstance(effect, fx.CancelTask):
+            db.execute(
+                update(Task)
+                .where(
+                    Task.instance_id == instance.id, Task.key == effect.key, Task.status == "open"
+                )
+                .values(status="cancelled", completed_at=now, version=Task.version + 1)
+                .execution_options(synchronize_session="fetch")
+            )
+        elif isinstance(effect, fx.ScheduleTimer):
+            db.add(
+                Timer(
+                    instance_id=instance.id,
+                    key=effect.key,
+                    due_at=effect.due_at,
+                    status="pending",
+                    payload=_jsonable(dict(effect.payload)),
+                )
+            )
+        elif isinstance(effect, fx.CancelTimer):
+            db.execute(
+                update(Timer)
+                .where(
+                    Timer.instance_id == instance.id,
+                    Timer.key == effect.key,
+                    Timer.status == "pending",
+                )
+                .values(status="cancelled")
+            )
+        elif isinstance(effect, fx.RunAction):
+            follow_ups.append(_run_action(db, instance, effect, now))
+        elif isinstance(effect, fx.StartSubflow):
+            # Subflows are not wired yet: the parent learns at once that it cannot continue.
+            follow_ups.append({"type": "subflow_finished", "key": effect.key, "outcome": "failed"})
+        # Notify and Finish: recorded in the trace by the engine; notifications come later.
+    db.flush()
+    return follow_ups
+
+
+def _run_action(
+    db: Session, instance: FlowInstance, effect: fx.RunAction, now: datetime
+) -> dict[str, Any]:
+    """Run an in-database action now; its result goes back to the engine as `action_done`."""
+    if effect.action != "update_fields":
+        return {
+            "type": "action_done",
+            "key": effect.key,
+            "result": {"error": f"unknown action {effect.action!r}"},
+        }
+    record = db.get(Record, instance.record_id)
+    if record is None or record.deleted_at is not None:
+        return {"type": "action_done", "key": effect.key, "result": {"error": "record deleted"}}
+    fields = dict(effect.params.get("fields") or {})
+    try:
+        records.update_record(
+            db, record=record, raw=fields, expected_version=None, actor=None, now=now, via="flow"
+        )
+    except FormworkError as error:
+        return {"type": "action_done", "key": effect.key, "result": {"error": error.message}}
+    return {
+        "type": "action_done",
+        "key": effect.key,
+        "result": {"fields": fields},
+        "record": dict(record.data),
+    }
+
+
+def _submitter(db: Session, instance: FlowInstance) -> str | None:
+    if instance.submitter_id is None:
+        return None
+    user = db.get(User, instance.submitter_id)
+    return user.username if user else None
+
+
+def withdraw(db: Session, *, instance_id: int, user: User, now: datetime) -> FlowInstance:
+    instance = load_instance(db, instance_id=instance_id)
+    if _submitter(db, instance) != user.username:
+        raise PermissionDenied("not_submitter", "Only the submitter may withdraw.")
+    return handle_event(
+        db, instance_id=instance_id, event={"type": "withdraw", "by": user.username}, now=now
+    )
+
+
+def urge(db: Session, *, instance_id: int, user: User, now: datetime) -> FlowInstance:
+    instance = load_instance(db, instance_id=instance_id)
+    if _submitter(db, instance) != user.username:
+        raise PermissionDenied("not_submitter", "Only the submitter may urge.")
+    return handle_event(
+        db, instance_id=instance_id, event={"type": "urge", "by": user.username}, now=now
+    )
+
+
+def instance_view(
+    db: Session, *, instance: FlowInstance, viewer: User | None = None
+) -> dict[str, Any]:
+    """GET /api/instances/{id}: state, record, tasks and trace (decision 0007)."""
+    from runtime.tasks import service as tasks  # tasks imports this module
+
+    record = db.get(Record, instance.record_id)
+    definition = db.get_one(Definition, instance.definition_id)
+    trace = db.scalars(
+        select(FlowTrace).where(FlowTrace.instance_id == instance.id).order_by(FlowTrace.seq)
+    )
+    rows = db.scalars(select(Task).where(Task.instance_id == instance.id).order_by(Task.id))
+    permissions: dict[str, str] = {}
+    if viewer is not None and instance.status == "running":
+        permissions = dict(
+            engine.field_permissions(definition.doc, instance.state, viewer.username)
+        )
+    return {
+        "id": instance.id,
+        "app": instance.app_key,
+        "flow": instance.flow_key,
+        "flow_version": instance.flow_version,
+        "status": instance.status,
+        "submitter": _submitter(db, instance),
+        "record": {
+            "app": instance.app_key,
+            "form": record.form_key if record else None,
+            "id": instance.record_id,
+            "data": dict(record.data) if record else None,
+        },
+        "tasks": [tasks.task_view(db, task=t) for t in rows],
+        "trace": [
+            {
+                "seq": t.seq,
+                "node": t.node,
+                "kind": t.kind,
+                "data": t.data,
+                "at": t.at.isoformat().replace("+00:00", "Z"),
+            }
+            for t in trace
+        ],
+        "version": instance.version,
+        "field_permissions": permissions,
+    }
+
+
+def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
+    return db.get_one(Definition, instance.definition_id).doc

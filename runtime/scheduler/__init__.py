@@ -1,0 +1,1 @@
+"""Timers: durable waits and deadlines, fired by a poller or `formwork tick`."""

@@ -1,0 +1,1 @@
+"""The human todo list: approval and cc tasks of flow instances."""

@@ -1,0 +1,225 @@
+"""The todo list and what people do with their tasks. Shell."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from runtime.definitions.models import Definition
+from runtime.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from runtime.flows import engine
+from runtime.flows import service as flows
+from runtime.flows.models import FlowInstance
+from runtime.org.models import User
+from runtime.records import service as records
+from runtime.records.models import Record
+from runtime.tasks.models import Task
+
+BOXES = ("mine", "cc", "submitted")
+STATUSES = ("open", "done", "all")
+MAX_LIST = 200
+
+
+def load_task(db: Session, *, task_id: int) -> Task:
+    task = db.get(Task, task_id)
+    if task is None:
+        raise NotFound("task_not_found", f"No task {task_id}.")
+    return task
+
+
+def list_tasks(
+    db: Session, *, user: User, box: str, status: str, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The caller's tasks: assigned to them (mine), copied to them (cc), or of their flows."""
+    if box not in BOXES or status not in STATUSES:
+        message = f"box is one of {BOXES}, status one of {STATUSES}."
+        raise InvalidInput(
+            "invalid_filter", message, [Problem("invalid_filter", message, field="box")]
+        )
+    query = select(Task)
+    if box == "submitted":
+        query = query.join(FlowInstance, FlowInstance.id == Task.instance_id).where(
+            FlowInstance.submitter_id == user.id, Task.kind == "approve"
+        )
+    else:
+        query = query.where(
+            Task.assignee_id == user.id, Task.kind == ("cc" if box == "cc" else "approve")
+        )
+    if status == "open":
+        query = query.where(Task.status == "open")
+    elif status == "done":
+        query = query.where(Task.status == "done")
+    rows = db.scalars(
+        query.order_by(Task.created_at.desc(), Task.id.desc()).limit(max(1, min(limit, MAX_LIST)))
+    )
+    return [task_view(db, task=task) for task in rows]
+
+
+def task_view(db: Session, *, task: Task) -> dict[str, Any]:
+    """The task as the API and the todo page show it (decision 0007)."""
+    instance = db.get_one(FlowInstance, task.instance_id)
+    definition = db.get_one(Definition, instance.definition_id)
+    node: dict[str, Any] = next(
+        (n for n in definition.doc.get("nodes", []) if n["id"] == task.node), {}
+    )
+    record = db.get(Record, instance.record_id)
+    assignee = db.get(User, task.assignee_id)
+    submitter = db.get(User, instance.submitter_id) if instance.submitter_id else None
+    title = None
+    if record is not None:
+        form = records.load_form(db, app_key=record.app_key, form_key=record.form_key)
+        key = form.doc.get("title_field")
+        title = str(record.data.get(key) or f"#{record.id}") if key else f"#{record.id}"
+    return {
+        "id": task.id,
+        "instance_id": instance.id,
+        "app": instance.app_key,
+        "flow": instance.flow_key,
+        "flow_title": definition.doc.get("title"),
+        "node": task.node,
+        "node_label": node.get("label") or {"zh-CN": task.node, "en": task.node},
+        "kind": task.kind,
+        "assignee": assignee.username if assignee else None,
+        "status": task.status,
+        "outcome": task.outcome,
+        "comment": task.comment,
+        "due_at": _iso(task.due_at),
+        "created_at": _iso(task.created_at),
+        "completed_at": _iso(task.completed_at),
+        "version": task.version,
+        "submitter": submitter.username if submitter else None,
+        "instance_status": instance.status,
+        "record": {
+            "app": instance.app_key,
+            "form": record.form_key if record else None,
+            "id": instance.record_id,
+            "title": title,
+        },
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _open_task_of(db: Session, task_id: int, user: User, expected_version: int | None) -> Task:
+    task = load_task(db, task_id=task_id)
+    if task.assignee_id != user.id:
+        raise PermissionDenied("not_assignee", "This task is assigned to someone else.")
+    if expected_version is not None and expected_version != task.version:
+        raise Conflict("stale_version", "The task changed meanwhile; reload it.")
+    if task.status != "open":
+        raise Conflict("task_closed", f"This task is already {task.status}.")
+    return task
+
+
+def complete(
+    db: Session,
+    *,
+    task_id: int,
+    user: User,
+    outcome: str,
+    comment: str | None,
+    to_node: str | None,
+    data: Mapping[str, Any] | None,
+    expected_version: int | None,
+    now: datetime,
+) -> FlowInstance:
+    """Approve, reject or return: the task closes and the instance takes the step."""
+    task = _open_task_of(db, task_id, user, expected_version)
+    instance = flows.load_instance(db, instance_id=task.instance_id)
+    if data:
+        _apply_edits(db, instance, user, data, now)
+    task.status = "done"
+    task.outcome = outcome
+    task.comment = comment
+    task.completed_at = now
+    db.flush()  # the task's version column: a second person completing it at once gets 409
+    event: dict[str, Any] = {
+        "type": "task_completed",
+        "task": task.key,
+        "by": user.username,
+        "outcome": outcome,
+        "comment": comment or "",
+    }
+    if to_node:
+        event["to_node"] = to_node
+    return flows.handle_event(db, instance_id=instance.id, event=event, now=now)
+
+
+def _apply_edits(
+    db: Session, instance: FlowInstance, user: User, data: Mapping[str, Any], now: datetime
+) -> None:
+    """Record edits an approver sends with a decision: only the node's editable fields."""
+    definition = flows.definition_of(db, instance=instance)
+    permissions = engine.field_permissions(definition, instance.state, user.username)
+    editable = {key for key, perm in permissions.items() if perm == "editable"}
+    refused = sorted(set(data) - editable)
+    if refused:
+        raise InvalidInput(
+            "read_only",
+            "These fields cannot be edited at this step.",
+            [
+                Problem("read_only", "This field cannot be edited at this step.", field=key)
+                for key in refused
+            ],
+        )
+    record = db.get_one(Record, instance.record_id)
+    records.update_record(
+        db,
+        record=record,
+        raw=dict(data),
+        expected_version=None,
+        actor=user,
+        now=now,
+        via="flow",
+        writable=editable,
+    )
+
+
+def transfer(db: Session, *, task_id: int, user: User, to: str, now: datetime) -> FlowInstance:
+    task = _open_task_of(db, task_id, user, None)
+    if (
+        db.scalars(select(User.id).where(User.username == to, User.is_active.is_(True))).first()
+        is None
+    ):
+        raise InvalidInput(
+            "unknown_user",
+            f"No user {to!r}.",
+            [Problem("unknown_user", f"No user {to!r}.", field="user")],
+        )
+    return flows.handle_event(
+        db,
+        instance_id=task.instance_id,
+        event={"type": "transfer", "task": task.key, "by": user.username, "to": to},
+        now=now,
+    )
+
+
+def add_signer(
+    db: Session, *, task_id: int, user: User, users: Sequence[str], position: str, now: datetime
+) -> FlowInstance:
+    task = _open_task_of(db, task_id, user, None)
+    known = set(db.scalars(select(User.username).where(User.username.in_(list(users)))))
+    missing = [name for name in users if name not in known]
+    if missing or not users:
+        message = f"Unknown users: {', '.join(missing)}." if missing else "Name someone."
+        raise InvalidInput(
+            "unknown_user", message, [Problem("unknown_user", message, field="users")]
+        )
+    return flows.handle_event(
+        db,
+        instance_id=task.instance_id,
+        event={
+            "type": "add_signer",
+            "task": task.key,
+            "by": user.username,
+            "users": list(users),
+            "position": position,
+        },
+        now=now,
+    )

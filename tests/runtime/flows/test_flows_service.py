@@ -1,0 +1,249 @@
+"""The flow shell: records start flows, people decide, timers fire, races resolve once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from runtime.db import migrate
+from runtime.db.engine import make_engine, make_session_factory
+from runtime.errors import Conflict, PermissionDenied
+from runtime.flows import service as flows
+from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.org import service as org
+from runtime.records import service as records
+from runtime.records.models import Record
+from runtime.scheduler import service as scheduler
+from runtime.scheduler.models import Timer
+from runtime.tasks import service as tasks
+from runtime.tasks.models import Task
+from tests.conftest import NOW, backends, fresh_url, seed
+
+
+def quote(db: Session, *, total_price: str, discount: str, user: str = "north_a") -> Record:
+    """A quote (with its account and opportunity) created by `user`; flows start."""
+    actor = org.load_user(db, username=user)
+    account = records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="account"),
+        raw={"name": "星辰科技"},
+        actor=actor,
+        now=NOW,
+    )
+    opportunity = records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="opportunity"),
+        raw={"name": "星辰项目", "account": account.id, "stage": "方案报价"},
+        actor=actor,
+        now=NOW,
+    )
+    record = records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="quote"),
+        raw={
+            "opportunity": opportunity.id,
+            "discount": discount,
+            "items": [{"product": "旗舰版", "quantity": 1, "unit_price": total_price}],
+        },
+        actor=actor,
+        now=NOW,
+    )
+    flows.start_for_record(db, record=record, trigger="record_created", actor=actor, now=NOW)
+    return record
+
+
+def open_tasks(db: Session, record: Record) -> dict[str, Task]:
+    rows = db.scalars(
+        select(Task)
+        .join(FlowInstance, FlowInstance.id == Task.instance_id)
+        .where(FlowInstance.record_id == record.id, Task.status == "open")
+    )
+    return {
+        org_user.username: task
+        for task in rows
+        if (org_user := db.get(org.User, task.assignee_id)) is not None
+    }
+
+
+def test_big_quote_goes_to_zhao_and_approval_marks_it(db):
+    record = quote(db, total_price="1000000", discount="0.7")
+    pending = open_tasks(db, record)
+    assert set(pending) == {"zhao"}
+    instance = tasks.complete(
+        db,
+        task_id=pending["zhao"].id,
+        user=org.load_user(db, username="zhao"),
+        outcome="approve",
+        comment="同意",
+        to_node=None,
+        data=None,
+        expected_version=None,
+        now=NOW,
+    )
+    assert instance.status == "approved"
+    db.refresh(record)
+    assert record.data["status"] == "已批准"
+    kinds = set(db.scalars(select(FlowTrace.kind).where(FlowTrace.instance_id == instance.id)))
+    assert {"entered", "condition", "approver", "effect"} <= kinds
+    timeline = records.timeline(db, record=record)
+    assert timeline[0]["via"] == "flow"
+
+
+def test_small_quote_goes_to_qian_and_rejection_keeps_the_comment(db):
+    record = quote(db, total_price="1000", discount="0.9")
+    pending = open_tasks(db, record)
+    assert set(pending) == {"qian"}
+    qian = org.load_user(db, username="qian")
+    tasks.complete(
+        db,
+        task_id=pending["qian"].id,
+        user=qian,
+        outcome="reject",
+        comment="折扣过低",
+        to_node=None,
+        data=None,
+        expected_version=None,
+        now=NOW,
+    )
+    db.refresh(record)
+    assert record.data["status"] == "已驳回"
+    done = db.get(Task, pending["qian"].id)
+    assert (done.status, done.outcome, done.comment) == ("done", "reject", "折扣过低")
+
+
+def test_only_the_assignee_may_decide_and_only_once(db):
+    record = quote(db, total_price="1000", discount="0.9")
+    task = open_tasks(db, record)["qian"]
+    with pytest.raises(PermissionDenied):
+        tasks.complete(
+            db,
+            task_id=task.id,
+            user=org.load_user(db, username="zhao"),
+            outcome="approve",
+            comment=None,
+            to_node=None,
+            data=None,
+            expected_version=None,
+            now=NOW,
+        )
+    qian = org.load_user(db, username="qian")
+    tasks.complete(
+        db,
+        task_id=task.id,
+        user=qian,
+        outcome="approve",
+        comment=None,
+        to_node=None,
+        data=None,
+        expected_version=None,
+        now=NOW,
+    )
+    with pytest.raises(Conflict):
+        tasks.complete(
+            db,
+            task_id=task.id,
+            user=qian,
+            outcome="approve",
+            comment=None,
+            to_node=None,
+            data=None,
+            expected_version=None,
+            now=NOW,
+        )
+
+
+def test_deadline_reminds_then_escalates_to_the_manager(db):
+    record = quote(db, total_price="1000000", discount="0.7")
+    instance = db.scalars(select(FlowInstance).where(FlowInstance.record_id == record.id)).one()
+    assert (
+        db.scalar(
+            select(func.count(Timer.id)).where(
+                Timer.instance_id == instance.id, Timer.status == "pending"
+            )
+        )
+        >= 2
+    )
+    # a reminder is due after 8 hours; nothing else moves
+    assert scheduler.fire_due(db, now=NOW + timedelta(hours=9)) >= 1
+    assert set(open_tasks(db, record)) == {"zhao"}
+    # after the 48-hour deadline the task escalates to zhao's manager
+    scheduler.fire_due(db, now=NOW + timedelta(hours=49))
+    assert set(open_tasks(db, record)) == {org.directory(db).manager("zhao")}
+
+
+def test_withdraw_by_the_submitter_only(db):
+    record = quote(db, total_price="1000", discount="0.9")
+    instance = db.scalars(select(FlowInstance).where(FlowInstance.record_id == record.id)).one()
+    with pytest.raises(PermissionDenied):
+        flows.withdraw(
+            db, instance_id=instance.id, user=org.load_user(db, username="qian"), now=NOW
+        )
+    flows.withdraw(db, instance_id=instance.id, user=org.load_user(db, username="north_a"), now=NOW)
+    assert instance.status == "withdrawn"
+    assert open_tasks(db, record) == {}
+
+
+ROUNDS = 200
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_two_approvers_at_once_make_exactly_one_transition(backend, tmp_path):
+    # given a committed database where each round has one open task
+    url = fresh_url(backend, tmp_path, "race")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    seed(engine)
+    factory = make_session_factory(engine)
+    other = make_session_factory(make_engine(url))
+    outcomes: list[tuple[str, str]] = []
+    with factory() as db:
+        qian = org.load_user(db, username="qian")
+        db.expunge(qian)  # only id and username are read
+    for _ in range(ROUNDS):
+        with factory() as db:
+            record = quote(db, total_price="1000", discount="0.9")
+            task_id = open_tasks(db, record)["qian"].id
+            db.commit()
+        barrier = threading.Barrier(2)
+        results: list[str] = []
+
+        def act(make, results=results, task_id=task_id, barrier=barrier) -> None:
+            # Meet before any statement: on SQLite the first one takes the write lock.
+            barrier.wait()
+            with make() as db:
+                try:
+                    tasks.complete(
+                        db,
+                        task_id=task_id,
+                        user=qian,
+                        outcome="approve",
+                        comment=None,
+                        to_node=None,
+                        data=None,
+                        expected_version=None,
+                        now=NOW,
+                    )
+                    db.commit()
+                    results.append("ok")
+                except (Conflict, StaleDataError):
+                    db.rollback()
+                    results.append("conflict")
+
+        threads = [threading.Thread(target=act, args=(f,)) for f in (factory, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        outcomes.append(tuple(sorted(results)))  # type: ignore[arg-type]
+    # then every round: one transition, one refusal, never anything else
+    assert set(outcomes) == {("conflict", "ok")}
+    with factory() as db:
+        assert (
+            db.scalar(select(func.count(FlowInstance.id)).where(FlowInstance.status == "approved"))
+            == ROUNDS
+        )
