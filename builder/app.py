@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from builder.api import definitions
+from builder.api import flows as flow_api
 from builder.palette import palette
 from runtime.app import configure
 from runtime.http.deps import CurrentUser
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Formwork", version="0.1.0", docs_url=None, redoc_url=None)
     configure(app, settings)
     app.include_router(definitions.router)
+    app.include_router(flow_api.router)
 
     @app.get("/api/palette", tags=["definitions"])
     def get_palette(_user: CurrentUser) -> dict[str, Any]:

@@ -12,13 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from runtime.auth import api as auth_api
 from runtime.db.engine import make_engine, make_session_factory
 from runtime.files import api as files_api
+from runtime.flows import api as instances_api
 from runtime.forms import public_api
 from runtime.http import errors, ops
 from runtime.http.ratelimit import RateLimiter
 from runtime.org import api as org_api
 from runtime.pages import api as pages_api
+from runtime.pages import todo as todo_page
 from runtime.records import api as records_api
 from runtime.settings import ROOT, Settings
+from runtime.tasks import api as tasks_api
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,10 @@ def configure(app: FastAPI, settings: Settings) -> None:
         records_api.router,
         files_api.router,
         public_api.router,
+        tasks_api.router,
+        instances_api.router,
         pages_api.router,
+        todo_page.router,
     ):
         app.include_router(router)
 

@@ -1,0 +1,76 @@
+"""Todo endpoints: the caller's tasks and what they do with one (decision 0007). Shell."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from runtime.flows import service as flows
+from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit, now_utc
+from runtime.tasks import service as tasks
+from runtime.tasks.schemas import TaskAddSigner, TaskComplete, TaskTransfer
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+
+MAX_LIST = 200
+TaskIdPath = RecordIdPath  # task ids are database integers like record ids
+
+
+@router.get("")
+def list_tasks(
+    db: DB,
+    user: CurrentUser,
+    box: Annotated[Literal["mine", "cc", "submitted"], Query()] = "mine",
+    status: Annotated[Literal["open", "done", "all"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
+) -> dict[str, Any]:
+    """`mine`: tasks to decide; `cc`: copies sent to the caller; `submitted`: what they started."""
+    items = tasks.list_tasks(db, user=user, box=box, status=status, limit=limit)
+    return {"items": items}
+
+
+@router.post("/{task_id}/complete")
+def complete_task(task_id: TaskIdPath, body: TaskComplete, db: DB, user: CurrentUser) -> Any:
+    tasks.complete(
+        db,
+        task_id=task_id,
+        user=user,
+        outcome=body.outcome,
+        comment=body.comment,
+        to_node=body.to_node,
+        data=body.data,
+        expected_version=body.version,
+        now=now_utc(),
+    )
+    commit(db)
+    return _task_out(db, task_id)
+
+
+@router.post("/{task_id}/transfer")
+def transfer_task(task_id: TaskIdPath, body: TaskTransfer, db: DB, user: CurrentUser) -> Any:
+    tasks.transfer(db, task_id=task_id, user=user, to=body.user, now=now_utc())
+    commit(db)
+    return _task_out(db, task_id)
+
+
+@router.post("/{task_id}/add-signer")
+def add_signer(task_id: TaskIdPath, body: TaskAddSigner, db: DB, user: CurrentUser) -> Any:
+    tasks.add_signer(
+        db, task_id=task_id, user=user, users=body.users, position=body.position, now=now_utc()
+    )
+    commit(db)
+    return _task_out(db, task_id)
+
+
+@router.post("/{task_id}/urge")
+def urge(task_id: TaskIdPath, db: DB, user: CurrentUser) -> Any:
+    """The submitter reminds the assignees of the task's instance (the engine checks who asks)."""
+    task = tasks.load_task(db, task_id=task_id)
+    instance = flows.urge(db, instance_id=task.instance_id, user=user, now=now_utc())
+    commit(db)
+    return flows.instance_view(db, instance=instance, viewer=user)
+
+
+def _task_out(db: DB, task_id: int) -> Any:
+    return tasks.task_view(db, task=tasks.load_task(db, task_id=task_id))

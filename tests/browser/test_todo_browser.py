@@ -1,0 +1,229 @@
+"""Headless Chromium: zhao approves north_a's big quote from /todo; the record says 已批准."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from runtime.settings import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "browser-pass-1"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`formwork serve` on a fresh CRM database; yields (base URL, north_a's API key)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed; make test installs it")
+        pytest.skip("chromium is not installed (run make test)")
+    folder = tmp_path_factory.mktemp("todo-browser")
+    port = free_port()
+    env = {
+        **os.environ,
+        "FORMWORK_DATABASE_URL": f"sqlite:///{folder / 'fw.db'}",
+        "FORMWORK_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    formwork = str(Path(sys.executable).parent / "formwork")
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [formwork, *args], env=env, capture_output=True, text=True, check=True, timeout=120
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    run("init", "--template", "crm", "--password", PASSWORD)
+    rep_key = run("apikey", "create", "--user", "north_a").split()[-1]
+    process = subprocess.Popen(
+        [formwork, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("formwork serve did not start")
+    yield base, rep_key
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def create_big_quote(base: str, key: str, name: str) -> dict:
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def post(form: str, body: dict) -> dict:
+        response = httpx.post(
+            f"{base}/api/apps/crm/forms/{form}/records", json=body, headers=headers, timeout=10
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    account = post("account", {"name": name})
+    opportunity = post(
+        "opportunity", {"name": f"{name} CRM", "account": account["id"], "stage": "方案报价"}
+    )
+    return post(
+        "quote",
+        {
+            "opportunity": opportunity["id"],
+            "items": [{"product": "企业版", "quantity": 1, "unit_price": "900000"}],
+            "discount": "0.7",
+            "terms": "分两期付款",
+        },
+    )
+
+
+def quote(base: str, key: str, record_id: int) -> dict:
+    response = httpx.get(
+        f"{base}/api/apps/crm/forms/quote/records/{record_id}",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login?next=/todo")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/todo")
+
+
+def task_id_for(base: str, page, record_id: int) -> int:
+    tasks = page.evaluate("fetch('/api/tasks').then(r => r.json())")["items"]
+    return next(t["id"] for t in tasks if t["record"]["id"] == record_id)
+
+
+def test_zhao_approves_the_quote_from_the_todo_page(server, browser):
+    base, key = server
+    created = create_big_quote(base, key, "星辰科技")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "zhao")
+    task_id = task_id_for(base, page, created["id"])
+    row = page.locator(f"[data-task-id='{task_id}']")
+    row.wait_for()
+    assert created["data"]["number"] in row.inner_text()
+    assert "销售总监审批" in row.inner_text()
+    shot(page, "todo-list")
+    row.click()
+    page.wait_for_selector("[data-action=approve]")
+    panel = page.locator("#fw-todo-panel")
+    # read-only discount shown as text, editable terms as an input, history lists the approver
+    assert panel.locator("[data-field-key=discount] dd").inner_text() == "0.70"
+    assert panel.locator("[data-field-key=terms] textarea").input_value() == "分两期付款"
+    assert "审批人: zhao" in panel.locator(".fw-todo__history").inner_text()
+    panel.locator("textarea.fw-todo__comment").fill("同意，尽快签约")
+    shot(page, "todo-task-panel")
+    page.click("[data-action=approve]")
+    page.wait_for_selector(f"[data-task-id='{task_id}']", state="detached")
+    page.wait_for_selector(".fw-todo__message:not([hidden])")
+    shot(page, "todo-approved")
+    data = quote(base, key, created["id"])
+    assert data["status"] == "已批准"
+    assert errors == []
+
+
+def test_phone_width_transfer_to_qian(server, browser):
+    base, key = server
+    created = create_big_quote(base, key, "远山贸易")
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "zhao")
+    task_id = task_id_for(base, page, created["id"])
+    page.locator(f"[data-task-id='{task_id}']").wait_for()
+    shot(page, "todo-phone-list")
+    page.click(f"[data-task-id='{task_id}']")
+    page.wait_for_selector("[data-action=transfer]")
+    assert page.locator(".fw-todo__list").is_hidden()  # one column: the panel replaces the list
+    page.click("[data-action=transfer]")
+    page.wait_for_selector("select.fw-todo__picker")
+    page.select_option("select.fw-todo__picker", "qian")
+    shot(page, "todo-phone-transfer")
+    page.click("[data-action=confirm]")
+    page.wait_for_selector(f"[data-task-id='{task_id}']", state="detached")
+    assert page.locator(".fw-todo__list").is_visible()
+    # qian now holds it; the quote is still in approval
+    assert quote(base, key, created["id"])["status"] != "已批准"
+    qian = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    log_in(qian, base, "qian")
+    moved = qian.locator(".fw-todo__item", has_text=created["data"]["number"])
+    moved.wait_for()
+    shot(qian, "todo-phone-qian")
+    assert errors == []
+
+
+def test_batch_approve_in_english(server, browser):
+    base, key = server
+    first = create_big_quote(base, key, "East Trading")
+    second = create_big_quote(base, key, "West Trading")
+    page = browser.new_page(viewport={"width": 1100, "height": 800}, locale="en-US")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "zhao")
+    assert page.locator(".fw-todo__tab[data-box=mine]").inner_text() == "Mine"
+    for created in (first, second):
+        page.locator(".fw-todo__item", has_text=created["data"]["number"]).wait_for()
+    page.check("[data-action=select-all]")
+    assert page.locator("[data-action=batch-approve]").is_enabled()
+    shot(page, "todo-batch-selected")
+    page.click("[data-action=batch-approve]")
+    page.wait_for_selector("text=Approved 2")
+    shot(page, "todo-batch-done")
+    for created in (first, second):
+        assert quote(base, key, created["id"])["status"] == "已批准"
+    page.click(".fw-todo__tab[data-box=submitted]")
+    page.wait_for_selector(".fw-todo__empty")
+    assert errors == []

@@ -1,0 +1,137 @@
+"""POST /api/apps/{app}/flows/{key}/simulate: the engine over given events, nothing stored."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from runtime.flows.models import FlowInstance
+from runtime.scheduler.models import Timer
+from runtime.tasks.models import Task
+
+URL = "/api/apps/crm/flows/quote_approval/simulate"
+BIG = {"total": "700000.00", "discount": "0.7", "status": "审批中"}
+
+
+def counts(session_factory) -> tuple[int, int, int]:
+    with session_factory() as db:
+        return (
+            db.scalar(select(func.count()).select_from(FlowInstance)) or 0,
+            db.scalar(select(func.count()).select_from(Task)) or 0,
+            db.scalar(select(func.count()).select_from(Timer)) or 0,
+        )
+
+
+def test_big_quote_approved_by_zhao(client, admin_headers, session_factory):
+    before = counts(session_factory)
+    body = {
+        "record": BIG,
+        "submitter": "north_a",
+        "at": "2026-11-23T01:00:00Z",
+        "events": [
+            {"type": "task_completed", "by": "zhao", "outcome": "approve", "comment": "同意"},
+        ],
+    }
+    response = client.post(URL, json=body, headers=admin_headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["status"] == "approved"
+    assert result["record"]["status"] == "已批准"
+    first, vote, done = result["steps"]
+    assert first["event"]["type"] == "start"
+    assert first["status"] == "running"
+    assert first["at"] == "2026-11-23T01:00:00Z"
+    assert {
+        "node": "route",
+        "kind": "condition",
+        "data": {"edge": "route_to_director", "result": True},
+    } in first["trace"]
+    approvers = [e for e in first["trace"] if e["kind"] == "approver"]
+    assert approvers[0]["node"] == "director"
+    assert approvers[0]["data"]["users"] == ["zhao"]
+    tasks = [e for e in first["effects"] if e["effect"] == "create_task"]
+    assert [(t["assignee"], t["key"]) for t in tasks] == [("zhao", "director:1:zhao")]
+    assert tasks[0]["due_at"].startswith("2026-11-25T01:00:00")
+    assert vote["event"]["task"] == "director:1:zhao"  # filled in from `by`
+    actions = [e for e in vote["effects"] if e["effect"] == "run_action"]
+    assert actions == [
+        {
+            "effect": "run_action",
+            "key": "mark_approved:1",
+            "node": "mark_approved",
+            "action": "update_fields",
+            "params": {"fields": {"status": "已批准"}},
+        }
+    ]
+    assert done["auto"] is True
+    assert done["event"]["type"] == "action_done"
+    assert done["effects"] == [{"effect": "finish", "outcome": "approved"}]
+    assert done["status"] == "approved"
+    assert counts(session_factory) == before
+
+
+def test_small_quote_goes_to_qian_and_a_wrong_voter_stops_the_run(client, admin_headers):
+    body = {
+        "record": {"total": "9000", "discount": "0.9"},
+        "events": [
+            {
+                "type": "task_completed",
+                "task": "manager:1:qian",
+                "by": "zhao",
+                "outcome": "approve",
+            },
+        ],
+    }
+    result = client.post(URL, json=body, headers=admin_headers).json()
+    assert result["status"] == "running"
+    start, refused = result["steps"]
+    assert {
+        "node": "route",
+        "kind": "condition",
+        "data": {"edge": "route_to_director", "result": False},
+    } in start["trace"]
+    assert refused["error"]["code"] == "not_assignee"
+    assert refused["error"]["status"] == 403
+
+
+def test_timer_events_travel_in_time(client, admin_headers):
+    body = {
+        "record": BIG,
+        "submitter": "north_a",
+        "at": "2026-11-23T00:00:00Z",
+        "events": [
+            {"type": "timer", "key": "director:1:remind:1", "at": "2026-11-23T08:00:00+00:00"},
+            {"type": "task_completed", "by": "zhao", "outcome": "reject"},
+        ],
+    }
+    result = client.post(URL, json=body, headers=admin_headers).json()
+    assert [s["at"] for s in result["steps"]][:3] == [
+        "2026-11-23T00:00:00Z",
+        "2026-11-23T08:00:00Z",
+        "2026-11-23T08:00:00Z",
+    ]
+    assert result["status"] == "rejected"
+    assert result["record"]["status"] == "已驳回"
+
+
+def test_bad_simulation_input_is_422(client, admin_headers):
+    cases = [
+        {"events": [{"type": "fly"}]},
+        {"events": [{"type": "task_completed", "by": "zhao", "outcome": "maybe"}]},
+        {"events": ["approve"]},
+        {"events": [{"type": "timer", "key": "x", "at": "yesterday"}]},
+        {"at": "not a time"},
+        {"record": []},
+        {"submitter": "no one!"},
+        {"surprise": True},
+        {"events": [{"type": "urge", "by": "north_a"}] * 201},
+    ]
+    for body in cases:
+        response = client.post(URL, json={"record": BIG, **body}, headers=admin_headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["errors"][0]["code"]
+
+
+def test_unknown_flow_is_404_and_login_is_required(client, admin_headers):
+    missing = client.post("/api/apps/crm/flows/nope/simulate", json={}, headers=admin_headers)
+    assert missing.status_code == 404
+    assert client.post(URL, json={}).status_code == 401
