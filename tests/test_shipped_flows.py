@@ -64,8 +64,9 @@ def test_shipped_flow_is_canonical(path: Path) -> None:
 
 def test_quote_approval_routes_as_design_says() -> None:
     flow = FlowDef.from_json(load(ROOT / "flow_definitions" / "crm" / "quote_approval.json"))
-    (route,) = flow.outgoing("start")
-    branches = flow.branches(route.target)
+    (first,) = flow.outgoing("start")
+    assert flow.nodes[first.target].config["params"] == {"fields": {"status": "审批中"}}
+    branches = flow.branches("route")
     assert [(edge.target, edge.default) for edge in branches] == [
         ("director", False),
         ("manager", True),

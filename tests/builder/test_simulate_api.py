@@ -36,19 +36,23 @@ def test_big_quote_approved_by_zhao(client, admin_headers, session_factory):
     result = response.json()
     assert result["status"] == "approved"
     assert result["record"]["status"] == "已批准"
-    first, vote, done = result["steps"]
+    first, pending, vote, done = result["steps"]
     assert first["event"]["type"] == "start"
     assert first["status"] == "running"
     assert first["at"] == "2026-11-23T01:00:00Z"
+    # the quote is marked 审批中 first; its result comes back as an automatic step
+    marks = [e for e in first["effects"] if e["effect"] == "run_action"]
+    assert marks[0]["params"] == {"fields": {"status": "审批中"}}
+    assert pending["auto"] is True
     assert {
         "node": "route",
         "kind": "condition",
         "data": {"edge": "route_to_director", "result": True},
-    } in first["trace"]
-    approvers = [e for e in first["trace"] if e["kind"] == "approver"]
+    } in pending["trace"]
+    approvers = [e for e in pending["trace"] if e["kind"] == "approver"]
     assert approvers[0]["node"] == "director"
     assert approvers[0]["data"]["users"] == ["zhao"]
-    tasks = [e for e in first["effects"] if e["effect"] == "create_task"]
+    tasks = [e for e in pending["effects"] if e["effect"] == "create_task"]
     assert [(t["assignee"], t["key"]) for t in tasks] == [("zhao", "director:1:zhao")]
     assert tasks[0]["due_at"].startswith("2026-11-25T01:00:00")
     assert vote["event"]["task"] == "director:1:zhao"  # filled in from `by`
@@ -83,12 +87,12 @@ def test_small_quote_goes_to_qian_and_a_wrong_voter_stops_the_run(client, admin_
     }
     result = client.post(URL, json=body, headers=admin_headers).json()
     assert result["status"] == "running"
-    start, refused = result["steps"]
+    _start, pending, refused = result["steps"]
     assert {
         "node": "route",
         "kind": "condition",
         "data": {"edge": "route_to_director", "result": False},
-    } in start["trace"]
+    } in pending["trace"]
     assert refused["error"]["code"] == "not_assignee"
     assert refused["error"]["status"] == 403
 
@@ -104,7 +108,8 @@ def test_timer_events_travel_in_time(client, admin_headers):
         ],
     }
     result = client.post(URL, json=body, headers=admin_headers).json()
-    assert [s["at"] for s in result["steps"]][:3] == [
+    assert [s["at"] for s in result["steps"]][:4] == [
+        "2026-11-23T00:00:00Z",
         "2026-11-23T00:00:00Z",
         "2026-11-23T08:00:00Z",
         "2026-11-23T08:00:00Z",

@@ -247,3 +247,9 @@ def test_two_approvers_at_once_make_exactly_one_transition(backend, tmp_path):
             db.scalar(select(func.count(FlowInstance.id)).where(FlowInstance.status == "approved"))
             == ROUNDS
         )
+
+
+def test_quote_shows_in_approval_while_the_flow_runs(db):
+    record = quote(db, total_price="1000", discount="0.9")
+    db.refresh(record)
+    assert record.data["status"] == "审批中"
