@@ -2,10 +2,17 @@
 
 Run: .venv/bin/python bench/flow_engine_bench.py
 Prints the median µs per `step` and steps per second over REPEATS runs of LOOPS instances.
+
+The definition goes in as the plain dict (what the tests do; the engine finds its compiled
+index by identity), as a `CompiledFlow` from `compile_flow` (what a shell caching one per
+published version does), and as a fresh copy of the dict for every step (a shell that reloads
+the definition each time: `compile_flow` finds the compiled flow by content).
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
 import statistics
 import sys
@@ -16,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.flows import start, step
+from runtime.flows.engine import RECENT_FLOWS, compile_flow
 from runtime.org.directory import Directory
 
 CASE = (
@@ -72,6 +80,19 @@ def main() -> int:
         out = start(flow, record=record, submitter="south_a", now=now, directory=directory)
         return step(flow, out.state, approve, now, directory=directory)
 
+    compiled = compile_flow(flow)
+
+    def start_and_approve_compiled() -> object:
+        out = start(compiled, record=record, submitter="south_a", now=now, directory=directory)
+        return step(compiled, out.state, approve, now, directory=directory)
+
+    # More copies than the engine remembers by identity (RECENT_FLOWS): each step is a miss.
+    copies = itertools.cycle([copy.deepcopy(flow) for _ in range(4 * RECENT_FLOWS + 1)])
+
+    def start_and_approve_reloaded() -> object:
+        out = start(next(copies), record=record, submitter="south_a", now=now, directory=directory)
+        return step(next(copies), out.state, approve, now, directory=directory)
+
     def with_json_round_trip() -> object:
         out = start(flow, record=record, submitter="south_a", now=now, directory=directory)
         state = json.loads(json.dumps(out.state, ensure_ascii=False))
@@ -81,6 +102,8 @@ def main() -> int:
     measure("start (condition → approval task)", 1, start_only)
     measure("approve (→ update_fields action)", 1, approve_only)
     measure("start + approve", 2, start_and_approve)
+    measure("start + approve, CompiledFlow", 2, start_and_approve_compiled)
+    measure("start + approve, fresh definition dict", 2, start_and_approve_reloaded)
     measure("start + approve, state through JSON", 2, with_json_round_trip)
     return 0
 

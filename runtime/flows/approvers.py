@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.flows.state import copy_json
 from runtime.org.directory import Directory
 
 EMPTY_POLICIES = ("auto_approve", "to_admin", "fail")
@@ -76,7 +77,10 @@ def resolve(
         found = resolve_spec(
             spec, record=record, submitter=submitter, directory=directory, chosen=chosen
         )
-        per_spec.append({"spec": dict(spec), "users": found})
+        # A copy: the trace must not share objects with the (compiled, shared) definition.
+        per_spec.append(
+            {"spec": {key: copy_json(value) for key, value in spec.items()}, "users": found}
+        )
         users.update(dict.fromkeys(found))
     if users or empty is None:
         return Resolution(tuple(users), tuple(per_spec))

@@ -2,12 +2,18 @@
 
 `step(flow, state, event, now, directory=…)` returns the new state, the effects for the shell
 to apply and the trace; it never changes its arguments, so an event that raises changes
-nothing (the engine never half-applies an event).
+nothing (the engine never half-applies an event). The new state is built copy-on-write: the
+tokens and node entries the event did not touch, and values nested inside the record, are the
+same objects as in the given state. States are values: copy one before changing it in place.
+
+`flow` is the definition as a plain mapping or a `CompiledFlow` from `compile_flow(doc)`: the
+index of nodes and edges and the compiled edge conditions are built once per definition, not
+per event. A shell that keeps the `CompiledFlow` of each published version skips even the
+lookup of a plain mapping (an identity memo checked by equality, see `_compiled`).
 """
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -41,12 +47,38 @@ from runtime.flows.events import (
 )
 from runtime.flows.nodes import node_types
 from runtime.flows.nodes.approval import permissions_of
-from runtime.flows.nodes.base import Context, FlowGraph, Outcome, open_task_keys, timer_keys
-from runtime.flows.state import TERMINAL_STATUSES, State, check_state, new_state
+from runtime.flows.nodes.base import (
+    CompiledFlow,
+    Context,
+    Outcome,
+    compile_flow,
+    open_task_keys,
+    timer_keys,
+)
+from runtime.flows.state import (
+    TERMINAL_STATUSES,
+    State,
+    check_state,
+    copy_json,
+    new_state,
+)
 from runtime.org.directory import Directory
 
 MAX_ENTRIES = 1_000  # node entries per event: a loop without a wait state fails, never hangs
 PERMISSION_RANK = {"hidden": 0, "read_only": 1, "editable": 2}
+RECENT_FLOWS = 64  # plain-mapping definitions remembered by identity (then forgotten at once)
+
+__all__ = [
+    "MAX_ENTRIES",
+    "RECENT_FLOWS",
+    "CompiledFlow",
+    "FlowDef",
+    "Step",
+    "compile_flow",
+    "field_permissions",
+    "start",
+    "step",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +92,33 @@ class _BudgetExceeded(Exception):
     pass
 
 
+FlowDef = Mapping[str, Any] | CompiledFlow
+
+_recent: dict[int, tuple[Mapping[str, Any], CompiledFlow]] = {}
+
+
+def _compiled(flow: FlowDef) -> CompiledFlow:
+    """The compiled flow for `flow`, remembered by identity for plain mappings.
+
+    An entry keeps its mapping alive (so its `id` cannot be reused) and is used only while the
+    mapping still equals the compiled copy (so changing a definition in place is noticed; an
+    equal value of another type, 1 for 1.0, counts as equal). Otherwise `compile_flow`, which
+    shares one compiled flow between definitions with the same content (`flow_key`).
+    """
+    if isinstance(flow, CompiledFlow):
+        return flow
+    remembered = _recent.get(id(flow))
+    if remembered is not None and remembered[0] is flow and remembered[1].flow == flow:
+        return remembered[1]
+    compiled = compile_flow(flow)
+    if len(_recent) >= RECENT_FLOWS:
+        _recent.clear()  # bounded; clear() is atomic, so threads sharing it never trip
+    _recent[id(flow)] = (flow, compiled)
+    return compiled
+
+
 def step(
-    flow: Mapping[str, Any],
+    flow: FlowDef,
     state: Mapping[str, Any],
     event: Mapping[str, Any] | Event,
     now: datetime,
@@ -73,13 +130,13 @@ def step(
         raise InvalidInput("naive_datetime", "`now` must be timezone-aware (UTC).")
     parsed = parse_event(event)
     check_state(state)
-    run = _Run(flow, copy.deepcopy(dict(state)), now, directory)
+    run = _Run(_compiled(flow), state, now, directory)
     run.handle(parsed)
     return Step(run.state, tuple(run.effects), tuple(run.trace))
 
 
 def start(
-    flow: Mapping[str, Any],
+    flow: FlowDef,
     *,
     record: Mapping[str, Any],
     submitter: str,
@@ -91,15 +148,13 @@ def start(
     return step(flow, new_state(), event, now, directory=directory)
 
 
-def field_permissions(
-    flow: Mapping[str, Any], state: Mapping[str, Any], username: str
-) -> dict[str, str]:
+def field_permissions(flow: FlowDef, state: Mapping[str, Any], username: str) -> dict[str, str]:
     """Field permissions for `username` from the approval nodes where they hold an open task.
 
     Several open tasks: the most permissive wins (editable > read_only > hidden). An empty
     result means no node sets anything for this user; the shell applies its defaults.
     """
-    graph = FlowGraph(flow)
+    graph = _compiled(flow)
     result: dict[str, str] = {}
     for token in state.get("tokens", ()):
         node = graph.nodes.get(str(token.get("node")))
@@ -115,13 +170,33 @@ def field_permissions(
 
 
 class _Run:
-    """One event's worth of work on a private copy of the state."""
+    """One event's worth of work on a private, copy-on-write copy of the state.
+
+    The given state is never changed. The working state starts as copies of its top level,
+    `tokens` list, `nodes` object and record (one level: the engine only ever replaces a
+    record's values, so values nested in it stay shared); the rest is copied deeply. A token
+    or a node's entry is copied when the run first touches it (`own`, `context`), so an event
+    pays for the tokens and nodes it moves, not for the whole instance.
+    """
 
     def __init__(
-        self, flow: Mapping[str, Any], state: State, now: datetime, directory: Directory
+        self, graph: CompiledFlow, state: Mapping[str, Any], now: datetime, directory: Directory
     ) -> None:
-        self.graph = FlowGraph(flow)
-        self.state = state
+        self.graph = graph
+        self.state: State = {}
+        for key, value in state.items():
+            if key == "record":
+                self.state[key] = dict(value) if type(value) is dict else copy_json(value)
+            elif key == "tokens":
+                self.state[key] = list(value)
+            elif key == "nodes" and type(value) is dict:
+                self.state[key] = dict(value)
+            else:
+                self.state[key] = copy_json(value)
+        # Objects still shared with `state` (alive while it is, so their ids are stable).
+        self.borrowed_tokens = {id(token) for token in self.state["tokens"]}
+        self.borrowed_nodes = set(state["nodes"]) if type(state["nodes"]) is dict else set()
+        self.copies: dict[int, dict[str, Any]] = {}
         self.now = now
         self.directory = directory
         self.effects: list[Effect] = []
@@ -162,24 +237,24 @@ class _Run:
             token = self.find(lambda data: event.task in (data.get("tasks") or {}))
             if token is None:
                 raise Conflict("unknown_task", f"no open task {event.task!r}")
-            self.deliver(token, event)
+            self.deliver(self.own(token), event)
         elif isinstance(event, Timer):
             token = self.find(lambda data: event.key in timer_keys(data))
             if token is None:
                 raise Conflict("unknown_timer", f"no timer {event.key!r}")
-            self.deliver(token, event)
+            self.deliver(self.own(token), event)
         elif isinstance(event, ActionDone | SubflowFinished):
             field = "action_key" if isinstance(event, ActionDone) else "subflow_key"
             token = self.find(lambda data: data.get(field) == event.key)
             if token is None:
                 raise Conflict("unknown_key", f"nothing waits for {event.key!r}")
-            self.deliver(token, event)
+            self.deliver(self.own(token), event)
         elif isinstance(event, Signal):
             waiting = [t for t in self.state["tokens"] if t["data"].get("signal") == event.name]
             if not waiting:
                 raise Conflict("unknown_signal", f"nothing waits for signal {event.name!r}")
             for token in waiting:
-                self.deliver(token, event)
+                self.deliver(self.own(token), event)
         elif isinstance(event, Withdraw):
             self.check_submitter(event.by, "withdraw")
             self.trace.append(TraceEntry(None, "vote", {"by": event.by, "outcome": "withdraw"}))
@@ -193,6 +268,20 @@ class _Run:
                 raise Conflict("not_returned", "only a returned instance can be resubmitted")
             self.resubmit(event.by)
         # RecordChanged: the new record is all there is to it.
+
+    def own(self, token: dict[str, Any]) -> dict[str, Any]:
+        """The run's own copy of `token` (made on first use), in its place in `tokens`."""
+        if id(token) not in self.borrowed_tokens:
+            return token
+        copied = self.copies.get(id(token))
+        if copied is None:
+            copied = self.copies[id(token)] = copy_json(token)
+            tokens = self.state["tokens"]
+            for index, other in enumerate(tokens):
+                if other is token:
+                    tokens[index] = copied
+                    break
+        return copied
 
     def find(self, matches: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any] | None:
         for token in self.state["tokens"]:
@@ -263,15 +352,20 @@ class _Run:
             "id": self.state["seq"],
             "node": like.get("node"),
             "attempt": 0,
-            "branches": copy.deepcopy(list(like.get("branches") or [])),
+            "branches": copy_json(list(like.get("branches") or [])),
             "trail": list(like.get("trail") or []),
-            "resume": copy.deepcopy(like.get("resume")),
+            "resume": copy_json(like.get("resume")),
             "chosen": list(like.get("chosen") or []),
             "data": {},
         }
 
     def context(self, token: dict[str, Any], node: Mapping[str, Any]) -> Context:
-        shared = self.state["nodes"].setdefault(str(node["id"]), {"attempt": 0})
+        node_id = str(node["id"])
+        nodes = self.state["nodes"]
+        if node_id in self.borrowed_nodes:
+            self.borrowed_nodes.discard(node_id)
+            nodes[node_id] = copy_json(nodes[node_id])
+        shared = nodes.setdefault(node_id, {"attempt": 0})
         return Context(self.graph, node, token, shared, self.state, self.now, self.directory)
 
     def enter(self, token: dict[str, Any], node_id: str, via: str | None) -> None:
@@ -279,9 +373,7 @@ class _Run:
         if self.entries > MAX_ENTRIES:
             raise _BudgetExceeded(node_id)
         node = self.graph.node(node_id)
-        node_type = node_types.load(
-            str(node.get("type")), pointer=f"{self.graph.pointer(node_id)}/type"
-        )
+        node_type = node_types.load(str(node.get("type")), pointer=self.graph.type_pointer(node_id))
         ctx = self.context(token, node)
         ctx.shared["attempt"] = int(ctx.shared.get("attempt", 0)) + 1
         token.update(node=node_id, attempt=ctx.shared["attempt"], data={})
@@ -341,11 +433,14 @@ class _Run:
 
     def release(self, token: dict[str, Any], data: Mapping[str, Any]) -> None:
         """The token leaves its node: cancel what it still holds, stop tracking it."""
-        node_id = str(token["node"])
-        self.emit(node_id, [CancelTask(key) for key in open_task_keys(data)])
-        self.emit(node_id, [CancelTimer(key) for key in timer_keys(data)])
+        if data:
+            node_id = str(token["node"])
+            self.emit(node_id, [CancelTask(key) for key in open_task_keys(data)])
+            self.emit(node_id, [CancelTimer(key) for key in timer_keys(data)])
         token["data"] = {}
-        self.state["tokens"] = [other for other in self.state["tokens"] if other is not token]
+        tokens = self.state["tokens"]
+        if any(other is token for other in tokens):
+            self.state["tokens"] = [other for other in tokens if other is not token]
 
     def emit(self, node_id: str | None, effects: Iterable[Effect]) -> None:
         for effect in effects:
@@ -357,6 +452,7 @@ class _Run:
     def finish(self, status: str, node_id: str | None) -> None:
         """End the instance: cancel every other token's tasks and timers, then Finish."""
         for token in list(self.state["tokens"]):
+            token = self.own(token)
             self.release(token, token.get("data") or {})
         self.queue.clear()
         self.state.update(status=status, tokens=[], returned=None)
@@ -365,7 +461,7 @@ class _Run:
     def suspend(self, token: dict[str, Any]) -> None:
         """Return to the submitter: park every token, cancel what they hold (status returned)."""
         node_id = str(token["node"])
-        others = list(self.state["tokens"])
+        others = [self.own(other) for other in self.state["tokens"]]
         for other in others:
             self.release(other, other.get("data") or {})
         parked = [token, *others, *(queued | {"node": target} for queued, target, _ in self.queue)]
@@ -376,7 +472,7 @@ class _Run:
             "resume": "direct" if config.get("resume") == "direct" else "replay",
             "tokens": [
                 {
-                    key: copy.deepcopy(item.get(key))
+                    key: copy_json(item.get(key))
                     for key in ("node", "branches", "trail", "resume", "chosen")
                 }
                 for item in parked

@@ -271,7 +271,7 @@ PARSERS: dict[str, Callable[[_Reader], Event]] = {
 
 def parse_event(raw: Mapping[str, Any] | Event) -> Event:
     """The typed event for a JSON event; raise `InvalidInput` listing every problem."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         return raw
     kind = raw.get("type")
     parser = PARSERS.get(kind) if isinstance(kind, str) else None

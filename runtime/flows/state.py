@@ -23,6 +23,7 @@ step is never stored. `seq` is bumped by every event and every new token, so one
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ TERMINAL_STATUSES = frozenset({"approved", "rejected", "completed", "withdrawn",
 STATUSES = frozenset({"new", "running", "returned", *TERMINAL_STATUSES})
 
 State = dict[str, Any]
+_ATOMS = frozenset({str, int, float, bool, type(None)})  # immutable: shared, never copied
 
 
 def new_state() -> State:
@@ -48,6 +50,24 @@ def new_state() -> State:
         "returned": None,
         "seq": 0,
     }
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, text, numbers, booleans, null).
+
+    Several times faster than `copy.deepcopy` for plain JSON; any other value is handed to
+    `copy.deepcopy`. Objects shared inside `value` come out as separate copies.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {
+            key: item if type(item) in _ATOMS else copy_json(item) for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _ATOMS else copy_json(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
 
 
 def dumps_state(state: Mapping[str, Any]) -> str:
@@ -67,15 +87,21 @@ def loads_state(text: str | bytes) -> State:
 
 def check_state(state: Any) -> None:
     """Raise `InvalidInput` unless `state` looks like a format-1 instance state."""
-    if not isinstance(state, Mapping):
+    if type(state) is not dict and not isinstance(state, Mapping):
         raise InvalidInput("invalid_state", "State must be an object.")
     if state.get("format") != STATE_FORMAT:
         raise InvalidInput("invalid_state", f"Unsupported state format {state.get('format')!r}.")
     if state.get("status") not in STATUSES:
         raise InvalidInput("invalid_state", f"Unknown status {state.get('status')!r}.")
-    if not isinstance(state.get("tokens"), list) or not isinstance(state.get("nodes"), Mapping):
+    nodes = state.get("nodes")
+    if not isinstance(state.get("tokens"), list) or not (
+        type(nodes) is dict or isinstance(nodes, Mapping)
+    ):
         raise InvalidInput("invalid_state", "State needs 'tokens' (list) and 'nodes' (object).")
-    if not isinstance(state.get("record"), Mapping) or not isinstance(state.get("seq"), int):
+    record = state.get("record")
+    if not (type(record) is dict or isinstance(record, Mapping)) or not isinstance(
+        state.get("seq"), int
+    ):
         raise InvalidInput("invalid_state", "State needs 'record' (object) and 'seq' (integer).")
 
 

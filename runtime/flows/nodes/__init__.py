@@ -12,9 +12,18 @@ from runtime.flows.nodes import (
     subflow,
     wait,
 )
-from runtime.flows.nodes.base import Context, FlowGraph, NodeType, Outcome, node_types
+from runtime.flows.nodes.base import (
+    CompiledFlow,
+    Context,
+    FlowGraph,
+    NodeType,
+    Outcome,
+    compile_flow,
+    node_types,
+)
 
 __all__ = [
+    "CompiledFlow",
     "Context",
     "FlowGraph",
     "NodeType",
@@ -22,6 +31,7 @@ __all__ = [
     "action",
     "approval",
     "cc",
+    "compile_flow",
     "condition",
     "end",
     "join",

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from runtime.flows.effects import RunAction
 from runtime.flows.events import ActionDone, Event
 from runtime.flows.nodes.base import Context, NodeType, Outcome, node_types
+from runtime.flows.state import copy_json
 
 
 @node_types.register
@@ -33,7 +34,10 @@ class ActionNode(NodeType):
     def enter(self, ctx: Context) -> Outcome:
         key = ctx.key()
         action = str(ctx.config.get("action", ""))
-        params = dict(ctx.config.get("params") or {})
+        # Copies: effects and the record must not share objects with the (shared) definition.
+        params = {
+            name: copy_json(value) for name, value in (ctx.config.get("params") or {}).items()
+        }
         effect = RunAction(key, ctx.node_id, action, params)
         return Outcome(wait=True, data={"action_key": key}, effects=(effect,))
 
@@ -47,7 +51,7 @@ class ActionNode(NodeType):
         fields = (ctx.config.get("params") or {}).get("fields")
         if ctx.config.get("action") == "update_fields" and isinstance(fields, Mapping):
             # Conditions further on read the new values even when the event carries no record.
-            ctx.record.update(fields)
+            ctx.record.update({name: copy_json(value) for name, value in fields.items()})
         return Outcome(
             ports=("out",), trace=(ctx.entry("effect", action_done=event.key, result=result),)
         )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from runtime.errors import Conflict, InvalidDefinition, Problem
+from runtime.errors import Conflict, ExpressionError, InvalidDefinition, Problem
+from runtime.expr import Compiled, compile_condition
+from runtime.expr import compile as compile_expression
 from runtime.flows.effects import Effect, TraceEntry
 from runtime.flows.events import Event
+from runtime.flows.state import copy_json
 from runtime.org.directory import Directory
 from runtime.registry import Registry
 
@@ -23,8 +28,13 @@ EMPTY_CONFIG_SCHEMA: dict[str, Any] = {
 }
 
 
-class FlowGraph:
-    """Index over a flow definition (a plain mapping): nodes by id, outgoing edges in order."""
+class CompiledFlow:
+    """A flow definition indexed once: nodes by id, outgoing edges in order, compiled conditions.
+
+    Build it with `compile_flow(doc)`, which indexes a private copy of `doc` and shares one
+    `CompiledFlow` between equal definitions; `step` accepts it in place of the plain mapping.
+    Read-only once built (conditions are compiled on first use, which changes no result).
+    """
 
     def __init__(self, flow: Mapping[str, Any]) -> None:
         self.flow = flow
@@ -33,15 +43,30 @@ class FlowGraph:
         for index, node in enumerate(flow.get("nodes") or ()):
             self.nodes[str(node["id"])] = node
             self.positions[str(node["id"])] = index
+        self._pointers = {node_id: f"/nodes/{index}" for node_id, index in self.positions.items()}
+        self._type_pointers = {node_id: f"{at}/type" for node_id, at in self._pointers.items()}
         outgoing: dict[str, list[tuple[float, int, Mapping[str, Any]]]] = {}
         for index, edge in enumerate(flow.get("edges") or ()):
             order = edge.get("order")
             rank = float(order) if isinstance(order, int | float) else float("inf")
             outgoing.setdefault(str(edge["from"]), []).append((rank, index, edge))
-        self.outgoing = {
-            source: [edge for _, _, edge in sorted(items, key=lambda item: item[:2])]
+        self.outgoing: dict[str, tuple[Mapping[str, Any], ...]] = {
+            source: tuple(edge for _, _, edge in sorted(items, key=lambda item: item[:2]))
             for source, items in outgoing.items()
         }
+        self._by_port: dict[tuple[str, str], tuple[Mapping[str, Any], ...]] = {}
+        self._scan: set[str] = set()  # sources with a port that is not text: compare one by one
+        for source, edges in self.outgoing.items():
+            for edge in edges:
+                port = edge.get("port", DEFAULT_PORT)
+                if not isinstance(port, str):
+                    self._scan.add(source)
+                    continue
+                self._by_port[source, port] = (*self._by_port.get((source, port), ()), edge)
+        self._start = next(
+            (node_id for node_id, node in self.nodes.items() if node.get("type") == "start"), None
+        )
+        self._conditions: dict[int, Compiled | _ConditionError] = {}
 
     def node(self, node_id: str) -> Mapping[str, Any]:
         node = self.nodes.get(node_id)
@@ -51,28 +76,107 @@ class FlowGraph:
         return node
 
     def pointer(self, node_id: str) -> str:
-        return f"/nodes/{self.positions.get(node_id, 0)}"
+        return self._pointers.get(node_id, "/nodes/0")
 
-    def edges_from(self, node_id: str, port: str | None = None) -> list[Mapping[str, Any]]:
+    def type_pointer(self, node_id: str) -> str:
+        return self._type_pointers.get(node_id, "/nodes/0/type")
+
+    def edges_from(self, node_id: str, port: str | None = None) -> tuple[Mapping[str, Any], ...]:
         """Outgoing edges by `order` then position; only those leaving by `port` if given."""
-        edges = self.outgoing.get(node_id, [])
         if port is None:
-            return list(edges)
-        return [edge for edge in edges if edge.get("port", DEFAULT_PORT) == port]
+            return self.outgoing.get(node_id, ())
+        if node_id in self._scan:
+            edges = self.outgoing.get(node_id, ())
+            return tuple(edge for edge in edges if edge.get("port", DEFAULT_PORT) == port)
+        return self._by_port.get((node_id, port), ())
 
     def has_port(self, node_id: str, port: str) -> bool:
-        return any(
-            edge.get("port", DEFAULT_PORT) == port for edge in self.outgoing.get(node_id, [])
-        )
+        return bool(self.edges_from(node_id, port))
 
     def start_node(self) -> str:
-        for node_id, node in self.nodes.items():
-            if node.get("type") == "start":
-                return node_id
-        message = "the flow has no start node"
-        raise InvalidDefinition(
-            "no_start", message, [Problem("no_start", message, pointer="/nodes")]
+        if self._start is None:
+            message = "the flow has no start node"
+            raise InvalidDefinition(
+                "no_start", message, [Problem("no_start", message, pointer="/nodes")]
+            )
+        return self._start
+
+    def condition(self, edge: Mapping[str, Any]) -> Compiled:
+        """The compiled `condition` of one of this flow's edges, compiled on first use.
+
+        Raises `ExpressionError` as `runtime.expr.evaluate_condition` does for a tree that is not
+        plain JSON or not a valid condition; the compiled function raises it for evaluation errors
+        and returns the raw result (`evaluate_condition` holds only when it `is True`).
+        """
+        compiled = self._conditions.get(id(edge))
+        if compiled is None:
+            compiled = self._conditions[id(edge)] = _compile_condition(edge.get("condition"))
+        if isinstance(compiled, _ConditionError):
+            raise ExpressionError(compiled.code, compiled.message, compiled.problems)
+        return compiled
+
+
+FlowGraph = CompiledFlow  # the name the node types knew it by
+
+
+@dataclass(frozen=True, slots=True)
+class _ConditionError:
+    code: str
+    message: str
+    problems: tuple[Problem, ...]
+
+
+def _compile_condition(tree: Any) -> Compiled | _ConditionError:
+    """What `evaluate_condition` compiles for `tree` (via its canonical JSON text), or its error."""
+    try:
+        text = json.dumps(tree, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        message = "A condition tree must be plain JSON."
+        return _ConditionError(
+            "invalid_condition", message, (Problem("invalid_condition", message),)
         )
+    try:
+        return compile_expression(compile_condition(json.loads(text)))
+    except ExpressionError as error:
+        return _ConditionError(error.code, error.message, error.problems)
+
+
+COMPILED_FLOWS = 256  # definitions kept by `compile_flow` (then forgotten at once)
+_compiled_flows: dict[bytes, CompiledFlow] = {}
+
+
+def flow_key(doc: Mapping[str, Any]) -> bytes | None:
+    """The exact content of a definition as bytes (its pickle); None when it cannot be pickled.
+
+    Equal bytes mean the same keys, values and value types in the same order, so two such
+    definitions behave identically; the same definition with its keys in another order only
+    gets its own entry. Several times cheaper than canonical JSON text.
+    """
+    try:
+        return pickle.dumps(doc, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+
+
+def compile_flow(doc: Mapping[str, Any] | CompiledFlow) -> CompiledFlow:
+    """The `CompiledFlow` of a definition; definitions with the same content share one.
+
+    The content key is computed here, once per call: a shell that keeps the result (per
+    published flow version) pays for it once, not per event.
+    """
+    if isinstance(doc, CompiledFlow):
+        return doc
+    key = flow_key(doc)
+    if key is not None:
+        cached = _compiled_flows.get(key)
+        if cached is not None:
+            return cached
+    compiled = CompiledFlow(copy_json(dict(doc)))
+    if key is not None:
+        if len(_compiled_flows) >= COMPILED_FLOWS:
+            _compiled_flows.clear()  # bounded; clear() is atomic, so threads never trip
+        _compiled_flows[key] = compiled
+    return compiled
 
 
 @dataclass(slots=True)
@@ -83,7 +187,7 @@ class Context:
     the engine's working copies for this step: node types may update them; nothing else.
     """
 
-    graph: FlowGraph
+    graph: CompiledFlow
     node: Mapping[str, Any]
     token: dict[str, Any]
     shared: dict[str, Any]
@@ -98,7 +202,7 @@ class Context:
     @property
     def config(self) -> Mapping[str, Any]:
         config = self.node.get("config")
-        return config if isinstance(config, Mapping) else {}
+        return config if type(config) is dict or isinstance(config, Mapping) else {}
 
     @property
     def attempt(self) -> int:

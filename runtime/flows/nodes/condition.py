@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from runtime.errors import ExpressionError
-from runtime.expr import evaluate_condition
 from runtime.flows.effects import TraceEntry
 from runtime.flows.nodes.base import Context, NodeType, Outcome, node_types
 
@@ -30,7 +29,7 @@ class ConditionNode(NodeType):
                 result = True
             else:
                 try:
-                    result = evaluate_condition(condition, ctx.record, now=ctx.now)
+                    result = ctx.graph.condition(edge)(ctx.record, ctx.now) is True
                 except ExpressionError as error:
                     trace.append(
                         ctx.entry("error", edge=edge_id, code=error.code, message=error.message)
