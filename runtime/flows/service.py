@@ -186,61 +186,86 @@ def _user_ids(db: Session, usernames: set[str]) -> dict[str, int]:
 def _apply(
     db: Session, instance: FlowInstance, effects: tuple[Any, ...], now: datetime
 ) -> list[dict[str, Any]]:
-    """Turn effects into rows; return the events internal effects produce (action results)."""
+    """Turn effects into rows; return the events internal effects produce (action results).
+
+    Rows are written in batches (one INSERT per kind, one UPDATE per kind of cancellation), in
+    effect order within each kind; cancellations run before new rows so a re-created key works.
+    """
     follow_ups: list[dict[str, Any]] = []
     ids = _user_ids(db, {e.assignee for e in effects if isinstance(e, fx.CreateTask)})
+    new_tasks: list[dict[str, Any]] = []
+    new_timers: list[dict[str, Any]] = []
+    cancelled_tasks: list[str] = []
+    cancelled_timers: list[str] = []
     for effect in effects:
         if isinstance(effect, fx.CreateTask):
             if effect.assignee not in ids:
                 raise Conflict("unknown_assignee", f"No user {effect.assignee!r} to assign.")
-            db.add(
-                Task(
-                    instance_id=instance.id,
-                    key=effect.key,
-                    node=effect.node,
-                    kind=effect.kind,
-                    assignee_id=ids[effect.assignee],
-                    status="open",
-                    due_at=effect.due_at,
-                    created_at=now,
-                )
+            new_tasks.append(
+                {
+                    "instance_id": instance.id,
+                    "key": effect.key,
+                    "node": effect.node,
+                    "kind": effect.kind,
+                    "assignee_id": ids[effect.assignee],
+                    "status": "open",
+                    "due_at": effect.due_at,
+                    "created_at": now,
+                    "version": 1,
+                }
             )
         elif isinstance(effect, fx.CancelTask):
-            db.execute(
-                update(Task)
-                .where(
-                    Task.instance_id == instance.id, Task.key == effect.key, Task.status == "open"
-                )
-                .values(status="cancelled", completed_at=now, version=Task.version + 1)
-                .execution_options(synchronize_session="fetch")
-            )
+            cancelled_tasks.append(effect.key)
         elif isinstance(effect, fx.ScheduleTimer):
-            db.add(
-                Timer(
-                    instance_id=instance.id,
-                    key=effect.key,
-                    due_at=effect.due_at,
-                    status="pending",
-                    payload=_jsonable(dict(effect.payload)),
-                )
+            new_timers.append(
+                {
+                    "instance_id": instance.id,
+                    "key": effect.key,
+                    "due_at": effect.due_at,
+                    "status": "pending",
+                    "payload": _jsonable(dict(effect.payload)),
+                }
             )
         elif isinstance(effect, fx.CancelTimer):
-            db.execute(
-                update(Timer)
-                .where(
-                    Timer.instance_id == instance.id,
-                    Timer.key == effect.key,
-                    Timer.status == "pending",
-                )
-                .values(status="cancelled")
-            )
+            cancelled_timers.append(effect.key)
         elif isinstance(effect, fx.RunAction):
             follow_ups.append(_run_action(db, instance, effect, now))
         elif isinstance(effect, fx.StartSubflow):
             # Subflows are not wired yet: the parent learns at once that it cannot continue.
             follow_ups.append({"type": "subflow_finished", "key": effect.key, "outcome": "failed"})
         # Notify and Finish: recorded in the trace by the engine; notifications come later.
-    db.flush()
+    db.flush()  # pending ORM changes first (the task a person just closed)
+    connection = db.connection()
+    if cancelled_tasks:
+        connection.execute(
+            update(Task)
+            .where(
+                Task.instance_id == instance.id,
+                Task.key.in_(cancelled_tasks),
+                Task.status == "open",
+            )
+            .values(status="cancelled", completed_at=now, version=Task.version + 1)
+        )
+    if cancelled_timers:
+        connection.execute(
+            update(Timer)
+            .where(
+                Timer.instance_id == instance.id,
+                Timer.key.in_(cancelled_timers),
+                Timer.status == "pending",
+            )
+            .values(status="cancelled")
+        )
+    if new_tasks:
+        connection.execute(insert(Task), new_tasks)
+    if new_timers:
+        connection.execute(insert(Timer), new_timers)
+    if cancelled_tasks:
+        # Task objects this session loaded must see the cancellations. Only those: expiring the
+        # instance would make its optimistic-lock version reload from the database.
+        for obj in list(db.identity_map.values()):
+            if isinstance(obj, Task) and obj.instance_id == instance.id:
+                db.expire(obj)
     return follow_ups
 
 
@@ -327,7 +352,7 @@ def instance_view(
             "id": instance.record_id,
             "data": dict(record.data) if record else None,
         },
-        "tasks": [tasks.task_view(db, task=t) for t in rows],
+        "tasks": tasks.task_views(db, tasks=list(rows)),
         "trace": [
             {
                 "seq": t.seq,
