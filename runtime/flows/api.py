@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from runtime.flows import service as flows
-from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit, now_utc
+from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit_with_retry, now_utc
 
 router = APIRouter(prefix="/api/instances", tags=["tasks"])
 
@@ -23,6 +23,8 @@ def get_instance(instance_id: InstanceIdPath, db: DB, user: CurrentUser) -> Any:
 @router.post("/{instance_id}/withdraw")
 def withdraw(instance_id: InstanceIdPath, db: DB, user: CurrentUser) -> Any:
     """Only the submitter may withdraw (the engine refuses anyone else with 403)."""
-    instance = flows.withdraw(db, instance_id=instance_id, user=user, now=now_utc())
-    commit(db)
+    now = now_utc()
+    instance = commit_with_retry(
+        db, lambda: flows.withdraw(db, instance_id=instance_id, user=user, now=now)
+    )
     return flows.instance_view(db, instance=instance, viewer=user)

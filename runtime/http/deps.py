@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from runtime.auth import service as auth
 from runtime.errors import Conflict, PermissionDenied, Unauthorized
@@ -102,3 +103,26 @@ VersionPath = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 # Keys in URLs (app, form, kind, definition key, field) are slugs; anything else is bad input.
 SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN)]
+
+T = TypeVar("T")
+RETRIES = 3
+
+
+def commit_with_retry(db: Session, work: Callable[[], T]) -> T:
+    """Run `work` and commit; on a version conflict, roll back and run it again.
+
+    Two people acting on different tasks of one instance at once (会签, parallel branches)
+    collide on the instance's version; re-running the whole unit of work lets both decisions
+    count. A true duplicate (the same task twice) fails again on the task's own state and
+    answers 409.
+    """
+    for attempt in range(RETRIES):
+        try:
+            result = work()
+            commit(db)
+            return result
+        except StaleDataError:
+            db.rollback()
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from runtime.flows import service as flows
-from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit, now_utc
+from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit_with_retry, now_utc
 from runtime.tasks import service as tasks
 from runtime.tasks.schemas import TaskAddSigner, TaskComplete, TaskTransfer
 
@@ -32,43 +32,53 @@ def list_tasks(
 
 @router.post("/{task_id}/complete")
 def complete_task(task_id: TaskIdPath, body: TaskComplete, db: DB, user: CurrentUser) -> Any:
-    tasks.complete(
+    now = now_utc()
+    commit_with_retry(
         db,
-        task_id=task_id,
-        user=user,
-        outcome=body.outcome,
-        comment=body.comment,
-        to_node=body.to_node,
-        data=body.data,
-        expected_version=body.version,
-        now=now_utc(),
+        lambda: tasks.complete(
+            db,
+            task_id=task_id,
+            user=user,
+            outcome=body.outcome,
+            comment=body.comment,
+            to_node=body.to_node,
+            data=body.data,
+            expected_version=body.version,
+            now=now,
+        ),
     )
-    commit(db)
     return _task_out(db, task_id)
 
 
 @router.post("/{task_id}/transfer")
 def transfer_task(task_id: TaskIdPath, body: TaskTransfer, db: DB, user: CurrentUser) -> Any:
-    tasks.transfer(db, task_id=task_id, user=user, to=body.user, now=now_utc())
-    commit(db)
+    now = now_utc()
+    commit_with_retry(
+        db, lambda: tasks.transfer(db, task_id=task_id, user=user, to=body.user, now=now)
+    )
     return _task_out(db, task_id)
 
 
 @router.post("/{task_id}/add-signer")
 def add_signer(task_id: TaskIdPath, body: TaskAddSigner, db: DB, user: CurrentUser) -> Any:
-    tasks.add_signer(
-        db, task_id=task_id, user=user, users=body.users, position=body.position, now=now_utc()
+    now = now_utc()
+    commit_with_retry(
+        db,
+        lambda: tasks.add_signer(
+            db, task_id=task_id, user=user, users=body.users, position=body.position, now=now
+        ),
     )
-    commit(db)
     return _task_out(db, task_id)
 
 
 @router.post("/{task_id}/urge")
 def urge(task_id: TaskIdPath, db: DB, user: CurrentUser) -> Any:
     """The submitter reminds the assignees of the task's instance (the engine checks who asks)."""
-    task = tasks.load_task(db, task_id=task_id)
-    instance = flows.urge(db, instance_id=task.instance_id, user=user, now=now_utc())
-    commit(db)
+    now = now_utc()
+    instance_id = tasks.load_task(db, task_id=task_id).instance_id
+    instance = commit_with_retry(
+        db, lambda: flows.urge(db, instance_id=instance_id, user=user, now=now)
+    )
     return flows.instance_view(db, instance=instance, viewer=user)
 
 
