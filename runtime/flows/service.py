@@ -370,3 +370,44 @@ def instance_view(
 
 def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
     return db.get_one(Definition, instance.definition_id).doc
+
+
+OPEN_STATUSES = ("running", "returned")
+
+
+def _open_instances(db: Session, record_id: int) -> list[FlowInstance]:
+    return list(
+        db.scalars(
+            select(FlowInstance).where(
+                FlowInstance.record_id == record_id, FlowInstance.status.in_(OPEN_STATUSES)
+            )
+        )
+    )
+
+
+def edit_rights(db: Session, *, record_id: int, user: User) -> set[str] | None:
+    """The fields `user` may edit on a record now; None when no open flow restricts edits.
+
+    While a flow runs on a record (decision 0007): an assignee may edit the fields their node
+    marks editable, everyone else nothing; a submitter whose record was returned to them may
+    edit everything. Flow actions (update_fields) do not go through this.
+    """
+    rights: set[str] | None = None
+    for instance in _open_instances(db, record_id):
+        if instance.status == "returned" and instance.submitter_id == user.id:
+            continue
+        doc = definition_of(db, instance=instance)
+        permissions = engine.field_permissions(doc, instance.state, user.username)
+        allowed = {key for key, perm in permissions.items() if perm == "editable"}
+        rights = allowed if rights is None else rights & allowed
+    return rights
+
+
+def hidden_fields(db: Session, *, record_id: int, user: User) -> set[str]:
+    """Fields the node of `user`'s open task hides from them."""
+    hidden: set[str] = set()
+    for instance in _open_instances(db, record_id):
+        doc = definition_of(db, instance=instance)
+        permissions = engine.field_permissions(doc, instance.state, user.username)
+        hidden |= {key for key, perm in permissions.items() if perm == "hidden"}
+    return hidden

@@ -102,12 +102,16 @@ def get_record(
     form: SlugPath,
     record_id: RecordIdPath,
     db: DB,
-    _user: CurrentUser,
+    user: CurrentUser,
     response: Response,
 ) -> RecordOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     response.headers["ETag"] = f'"{record.version}"'
-    return RecordOut.of(record)
+    out = RecordOut.of(record)
+    hidden = flows.hidden_fields(db, record_id=record.id, user=user)
+    if hidden:
+        out.data = {key: value for key, value in out.data.items() if key not in hidden}
+    return out
 
 
 @router.patch("/{record_id}")
@@ -123,6 +127,8 @@ def update_record(
 ) -> RecordOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     expected = _expected_version(if_match, body)
+    # An open flow limits who may change what (decision 0007).
+    rights = flows.edit_rights(db, record_id=record.id, user=user)
     records.update_record(
         db,
         record=record,
@@ -131,6 +137,7 @@ def update_record(
         actor=user,
         now=now_utc(),
         locale=_locale(request),
+        writable=rights,
     )
     commit(db)
     return RecordOut.of(record)
