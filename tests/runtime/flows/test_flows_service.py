@@ -253,3 +253,53 @@ def test_quote_shows_in_approval_while_the_flow_runs(db):
     record = quote(db, total_price="1000", discount="0.9")
     db.refresh(record)
     assert record.data["status"] == "审批中"
+
+
+def expense(db: Session, *, amount: str, user: str = "north_a") -> Record:
+    actor = org.load_user(db, username=user)
+    record = records.create_record(
+        db,
+        form=records.load_form(db, app_key="expense", form_key="expense_report"),
+        raw={
+            "applicant": user,
+            "department": "north",
+            "reason": "客户拜访差旅",
+            "items": [{"category": "交通", "date": "2026-11-20", "amount": amount}],
+        },
+        actor=actor,
+        now=NOW,
+    )
+    flows.start_for_record(db, record=record, trigger="record_created", actor=actor, now=NOW)
+    return record
+
+
+def approve_all_in_turn(db: Session, record: Record) -> list[str]:
+    """Approve whatever is open until nothing is; return who approved, in order."""
+    order = []
+    while pending := open_tasks(db, record):
+        ((username, task),) = pending.items()
+        tasks.complete(
+            db,
+            task_id=task.id,
+            user=org.load_user(db, username=username),
+            outcome="approve",
+            comment=None,
+            to_node=None,
+            data=None,
+            expected_version=None,
+            now=NOW,
+        )
+        order.append(username)
+    return order
+
+
+def test_expense_over_5000_climbs_two_heads_then_finance(db):
+    record = expense(db, amount="6000")
+    assert approve_all_in_turn(db, record) == ["wang", "zhao", "finance"]
+    db.refresh(record)
+    assert record.data["status"] == "已批准"
+
+
+def test_small_expense_goes_from_the_head_to_finance(db):
+    record = expense(db, amount="800")
+    assert approve_all_in_turn(db, record) == ["wang", "finance"]
