@@ -64,24 +64,7 @@ def start_for_record(
         doc = definition.doc
         if doc.get("form") != record.form_key or trigger not in doc.get("starts_on", []):
             continue
-        instance = FlowInstance(
-            app_key=record.app_key,
-            flow_key=definition.key,
-            flow_version=definition.version,
-            definition_id=definition.id,
-            record_id=record.id,
-            submitter_id=actor.id,
-            status="new",
-            state={},
-            trace_count=0,
-            created_at=now,
-            updated_at=now,
-        )
-        db.add(instance)
-        db.flush()
-        event = {"type": "start", "record": dict(record.data), "submitter": actor.username}
-        _advance(db, instance, doc, event, now, state=None)
-        started.append(instance)
+        started.append(_launch(db, definition=definition, record=record, actor=actor, now=now))
     return started
 
 
@@ -411,3 +394,47 @@ def hidden_fields(db: Session, *, record_id: int, user: User) -> set[str]:
         permissions = engine.field_permissions(doc, instance.state, user.username)
         hidden |= {key for key, perm in permissions.items() if perm == "hidden"}
     return hidden
+
+
+def start_manually(
+    db: Session, *, record: Record, flow_key: str, actor: User, now: datetime
+) -> FlowInstance:
+    """The 'start' button: run a published flow of the record's form that allows manual start."""
+    definition = next(
+        (d for d in _published_flows(db, app_key=record.app_key) if d.key == flow_key), None
+    )
+    if definition is None or definition.doc.get("form") != record.form_key:
+        raise NotFound("flow_not_found", f"No flow {flow_key!r} for this form.")
+    if "manual" not in definition.doc.get("starts_on", []):
+        raise Conflict("not_manual", f"The flow {flow_key!r} does not start by hand.")
+    if _open_instances_of(db, record.id, flow_key):
+        raise Conflict("already_running", f"The flow {flow_key!r} already runs on this record.")
+    return _launch(db, definition=definition, record=record, actor=actor, now=now)
+
+
+def _launch(
+    db: Session, *, definition: Definition, record: Record, actor: User, now: datetime
+) -> FlowInstance:
+    """Create an instance of `definition` on `record` with `actor` as submitter, and start it."""
+    instance = FlowInstance(
+        app_key=record.app_key,
+        flow_key=definition.key,
+        flow_version=definition.version,
+        definition_id=definition.id,
+        record_id=record.id,
+        submitter_id=actor.id,
+        status="new",
+        state={},
+        trace_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(instance)
+    db.flush()
+    event = {"type": "start", "record": dict(record.data), "submitter": actor.username}
+    _advance(db, instance, definition.doc, event, now, state=None)
+    return instance
+
+
+def _open_instances_of(db: Session, record_id: int, flow_key: str) -> list[FlowInstance]:
+    return [i for i in _open_instances(db, record_id) if i.flow_key == flow_key]

@@ -165,3 +165,19 @@ def record_timeline(
 ) -> TimelineOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     return TimelineOut(record_id=record.id, items=records.timeline(db, record=record))
+
+
+@router.post("/{record_id}/flows/{flow_key}/start", status_code=201)
+def start_flow(
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
+    flow_key: SlugPath,
+    db: DB,
+    user: CurrentUser,
+) -> dict[str, Any]:
+    """The manual button: start a flow whose `starts_on` includes `manual` on this record."""
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    instance = flows.start_manually(db, record=record, flow_key=flow_key, actor=user, now=now_utc())
+    commit(db)
+    return flows.instance_view(db, instance=instance, viewer=user)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from builder import publish as publishing
 from runtime.db import migrate
 from runtime.db.engine import make_engine, make_session_factory
 from runtime.errors import Conflict, PermissionDenied
@@ -303,3 +304,50 @@ def test_expense_over_5000_climbs_two_heads_then_finance(db):
 def test_small_expense_goes_from_the_head_to_finance(db):
     record = expense(db, amount="800")
     assert approve_all_in_turn(db, record) == ["wang", "finance"]
+
+
+MANUAL = {
+    "format": 1,
+    "key": "account_check",
+    "title": {"zh-CN": "客户核查", "en": "Account check"},
+    "form": "account",
+    "starts_on": ["manual"],
+    "nodes": [
+        {"id": "start", "type": "start", "position": {"x": 0, "y": 0}, "config": {}},
+        {
+            "id": "check",
+            "type": "approval",
+            "position": {"x": 220, "y": 0},
+            "config": {"approvers": [{"type": "users", "users": ["legal"]}]},
+        },
+        {
+            "id": "done",
+            "type": "end",
+            "position": {"x": 440, "y": 0},
+            "config": {"outcome": "approved"},
+        },
+    ],
+    "edges": [
+        {"id": "a", "from": "start", "to": "check"},
+        {"id": "b", "from": "check", "to": "done", "port": "approved"},
+    ],
+}
+
+
+def test_manual_flows_start_by_hand_once(client, admin_headers, rep_headers, session_factory):
+    with session_factory() as db:
+        publishing.publish(
+            db, app_key="crm", kind="flows", key="account_check", user_id=None, now=NOW, doc=MANUAL
+        )
+        db.commit()
+    account = client.post(
+        "/api/apps/crm/forms/account/records", json={"name": "山海集团"}, headers=rep_headers
+    ).json()
+    url = f"/api/apps/crm/forms/account/records/{account['id']}/flows"
+    started = client.post(f"{url}/account_check/start", headers=rep_headers)
+    assert started.status_code == 201, started.text
+    assert started.json()["submitter"] == "north_a"
+    assert [t["assignee"] for t in started.json()["tasks"]] == ["legal"]
+    again = client.post(f"{url}/account_check/start", headers=rep_headers)
+    assert (again.status_code, again.json()["errors"][0]["code"]) == (409, "already_running")
+    assert client.post(f"{url}/quote_approval/start", headers=rep_headers).status_code == 404
