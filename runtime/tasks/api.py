@@ -45,6 +45,7 @@ def complete_task(task_id: TaskIdPath, body: TaskComplete, db: DB, user: Current
             data=body.data,
             expected_version=body.version,
             now=now,
+            attachments=body.attachments,
         ),
     )
     return _task_out(db, task_id)

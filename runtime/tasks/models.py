@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runtime.db.base import Base
-from runtime.db.types import UTCDateTime, utcnow
+from runtime.db.types import JSONDoc, UTCDateTime, utcnow
 
 
 class Task(Base):
@@ -28,6 +29,7 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(16))  # open | done | cancelled
     outcome: Mapped[str | None] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDoc)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -39,6 +39,8 @@ class TaskComplete(_Body):
     to_node: str | None = Field(default=None, pattern=NODE_ID)
     data: dict[str, Any] | None = None
     version: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
+    # Files uploaded beforehand (an attachment field's upload endpoint); ids only are trusted.
+    attachments: list[str] = Field(default_factory=list, max_length=10)
 
     @field_validator("comment", "data")
     @classmethod

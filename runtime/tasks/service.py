@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from runtime.files.models import StoredFile
 from runtime.flows import engine
 from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance
@@ -126,6 +127,7 @@ def _view(
         "status": task.status,
         "outcome": task.outcome,
         "comment": task.comment,
+        "attachments": task.attachments or [],
         "due_at": _iso(task.due_at),
         "created_at": _iso(task.created_at),
         "completed_at": _iso(task.completed_at),
@@ -167,15 +169,21 @@ def complete(
     data: Mapping[str, Any] | None,
     expected_version: int | None,
     now: datetime,
+    attachments: Sequence[str] = (),
 ) -> FlowInstance:
-    """Approve, reject or return: the task closes and the instance takes the step."""
+    """Approve, reject or return: the task closes and the instance takes the step.
+
+    `attachments` are ids of stored files; the task keeps their server-side metadata.
+    """
     task = _open_task_of(db, task_id, user, expected_version)
+    files = _stored_files(db, attachments)
     instance = flows.load_instance(db, instance_id=task.instance_id)
     if data:
         _apply_edits(db, instance, user, data, now)
     task.status = "done"
     task.outcome = outcome
     task.comment = comment
+    task.attachments = files or None
     task.completed_at = now
     db.flush()  # the task's version column: a second person completing it at once gets 409
     event: dict[str, Any] = {
@@ -188,6 +196,28 @@ def complete(
     if to_node:
         event["to_node"] = to_node
     return flows.handle_event(db, instance_id=instance.id, event=event, now=now)
+
+
+def _stored_files(db: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    rows = {f.id: f for f in db.scalars(select(StoredFile).where(StoredFile.id.in_(set(ids))))}
+    missing = [file_id for file_id in ids if file_id not in rows]
+    if missing:
+        message = f"Unknown file(s): {', '.join(missing)}."
+        raise InvalidInput(
+            "not_found", message, [Problem("not_found", message, field="attachments")]
+        )
+    return [
+        {
+            "id": f.id,
+            "name": f.name,
+            "size": f.size,
+            "content_type": f.content_type,
+            "sha256": f.sha256,
+        }
+        for f in (rows[file_id] for file_id in ids)
+    ]
 
 
 def _apply_edits(
