@@ -70,3 +70,27 @@ def test_export_includes_flows_and_round_trips_them(database, tmp_path):
         ROOT / "flow_definitions" / "crm" / "quote_approval.json"
     ).read_bytes()
     assert main(["apply", str(folder)]) == 0
+
+
+def test_tick_now_fires_an_approval_deadline(database, capsys):
+    from sqlalchemy import select
+
+    from runtime.db.engine import make_engine, make_session_factory
+    from runtime.org import service as org
+    from runtime.tasks.models import Task
+    from tests.runtime.flows.test_flows_service import quote
+
+    # given a big quote waiting for zhao
+    factory = make_session_factory(make_engine(database))
+    with factory() as db:
+        quote(db, total_price="1000000", discount="0.7")
+        db.commit()
+    capsys.readouterr()
+    # when the clock travels past the 48-hour deadline
+    assert main(["tick", "--now", "2099-01-01T00:00:00+00:00"]) == 0
+    assert "fired" in capsys.readouterr().out
+    # then the task escalated from zhao to zhao's manager
+    with factory() as db:
+        open_rows = db.scalars(select(Task).where(Task.status == "open")).all()
+        assignees = {db.get_one(org.User, t.assignee_id).username for t in open_rows}
+        assert assignees == {org.directory(db).manager("zhao")}
