@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from builder.validate.meta import json_pointer, schema_problems
+from builder.validate.meta import is_under, json_pointer, schema_problems, unique_problems
 from runtime import expr
 from runtime.definitions import flow_schema, references
 from runtime.definitions.durations import DurationError, parse_duration
@@ -159,7 +159,7 @@ def validate_flow(
     checker.problems.extend(schema_problems(flow_schema.flow_validator(), doc, classify=_classify))
     if isinstance(doc, Mapping):
         checker.run()
-    return _unique(checker.problems)
+    return unique_problems(checker.problems)
 
 
 def iter_problem_codes() -> Iterator[str]:
@@ -175,22 +175,6 @@ def _classify(error: ValidationError) -> tuple[str, str, str | None] | None:
     if len(path) >= 4 and path[0] == "nodes" and path[2] == "config" and path[-1] in DURATION_KEYS:
         return "invalid_duration", json_pointer(path), None
     return None
-
-
-def _under(problem: Problem, pointer: str) -> bool:
-    found = problem.pointer
-    return found is not None and (found == pointer or found.startswith(pointer + "/"))
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[str, str | None, str]] = set()
-    out = []
-    for problem in problems:
-        marker = (problem.code, problem.pointer, problem.message)
-        if marker not in seen:
-            seen.add(marker)
-            out.append(problem)
-    return out
 
 
 def _items(doc: Mapping[str, Any], name: str, *keys: str) -> list[tuple[int, Mapping[str, Any]]]:
@@ -249,8 +233,8 @@ class _FlowChecker:
         text = message(MESSAGES, code, self.locale, **params)
         self.problems.append(Problem(code, text, pointer=pointer, params=params))
 
-    def has_problem_under(self, pointer: str) -> bool:
-        return any(_under(problem, pointer) for problem in self.problems)
+    def has_problemis_under(self, pointer: str) -> bool:
+        return any(is_under(problem, pointer) for problem in self.problems)
 
     def node_type(self, node_id: str) -> str | None:
         found = self.by_id.get(node_id)
@@ -374,10 +358,10 @@ class _FlowChecker:
 
     def check_condition(self, tree: Any, pointer: str) -> None:
         found = expr.check_condition(tree, pointer=pointer)
-        if self.has_problem_under(pointer):
+        if self.has_problemis_under(pointer):
             # The meta-schema's oneOf says little; the condition checker says what is wrong.
             if found:
-                self.problems[:] = [p for p in self.problems if not _under(p, pointer)]
+                self.problems[:] = [p for p in self.problems if not is_under(p, pointer)]
             else:
                 return
         for problem in found:
@@ -485,7 +469,7 @@ class _FlowChecker:
         minimum: timedelta | None = None,
     ) -> None:
         text = config.get(key)
-        if not isinstance(text, str) or self.has_problem_under(f"{pointer}/{key}"):
+        if not isinstance(text, str) or self.has_problemis_under(f"{pointer}/{key}"):
             return
         try:
             length = parse_duration(text)

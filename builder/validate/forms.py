@@ -7,7 +7,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from builder.validate.meta import json_pointer, schema_problems
+from builder.validate.meta import is_under, json_pointer, schema_problems, unique_problems
 from runtime import expr
 from runtime.definitions import references
 from runtime.definitions.schemas import form_validator
@@ -93,7 +93,7 @@ def validate_form(
     checker.problems.extend(schema_problems(form_validator(), doc, classify=_classify))
     if isinstance(doc, Mapping):
         checker.run()
-    return _unique(checker.problems)
+    return unique_problems(checker.problems)
 
 
 def _classify(error: ValidationError) -> tuple[str, str, str | None] | None:
@@ -112,22 +112,6 @@ def _classify(error: ValidationError) -> tuple[str, str, str | None] | None:
     if len(path) >= 3 and path[2] in CONDITION_KEYS:
         return "invalid_condition", json_pointer(path), None
     return None
-
-
-def _under(problem: Problem, pointer: str) -> bool:
-    found = problem.pointer
-    return found is not None and (found == pointer or found.startswith(pointer + "/"))
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[str, str | None, str]] = set()
-    out = []
-    for problem in problems:
-        marker = (problem.code, problem.pointer, problem.message)
-        if marker not in seen:
-            seen.add(marker)
-            out.append(problem)
-    return out
 
 
 class _FormChecker:
@@ -153,8 +137,8 @@ class _FormChecker:
         text = message(MESSAGES, code, self.locale, **params)
         self.problems.append(Problem(code, text, pointer=pointer, params=params))
 
-    def has_problem_under(self, pointer: str) -> bool:
-        return any(_under(problem, pointer) for problem in self.problems)
+    def has_problemis_under(self, pointer: str) -> bool:
+        return any(is_under(problem, pointer) for problem in self.problems)
 
     def run(self) -> None:
         self.check_keys()
@@ -183,11 +167,11 @@ class _FormChecker:
         type_key = item.get("type")
         field_type = field_types.get(type_key) if isinstance(type_key, str) else None
         if field_type is None:
-            if isinstance(type_key, str) and not self.has_problem_under(f"{pointer}/type"):
+            if isinstance(type_key, str) and not self.has_problemis_under(f"{pointer}/type"):
                 self.add("unknown_field_type", f"{pointer}/type", type=type_key)
             return
         config = item.get("config", {})
-        if not isinstance(config, Mapping) or self.has_problem_under(f"{pointer}/config"):
+        if not isinstance(config, Mapping) or self.has_problemis_under(f"{pointer}/config"):
             return
         checker = self.compile_config(field_type, config, pointer)
         formula = references.formula_text(field_type, config)
@@ -244,10 +228,10 @@ class _FormChecker:
 
     def check_condition(self, tree: Any, pointer: str) -> None:
         found = expr.check_condition(tree, pointer=pointer)
-        if self.has_problem_under(pointer):
+        if self.has_problemis_under(pointer):
             # The meta-schema's oneOf says little; the condition checker says what is wrong.
             if found:
-                self.problems[:] = [p for p in self.problems if not _under(p, pointer)]
+                self.problems[:] = [p for p in self.problems if not is_under(p, pointer)]
             else:
                 return
         for problem in found:

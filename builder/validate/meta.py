@@ -62,3 +62,21 @@ def schema_problems(
 
 def _sort_key(path: Iterable[str | int]) -> tuple[tuple[int, int, str], ...]:
     return tuple((1, part, "") if isinstance(part, int) else (0, 0, part) for part in path)
+
+
+def is_under(problem: Problem, pointer: str) -> bool:
+    """The problem is at `pointer` or inside it."""
+    found = problem.pointer
+    return found is not None and (found == pointer or found.startswith(pointer + "/"))
+
+
+def unique_problems(problems: list[Problem]) -> list[Problem]:
+    """The problems in order, each (code, pointer, message) once."""
+    seen: set[tuple[str, str | None, str]] = set()
+    out = []
+    for problem in problems:
+        marker = (problem.code, problem.pointer, problem.message)
+        if marker not in seen:
+            seen.add(marker)
+            out.append(problem)
+    return out
