@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from runtime.auth.passwords import hash_password
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from runtime.org.directory import Directory
-from runtime.org.models import Department, Role, User
+from runtime.org.models import Department, Role, User, user_roles
 
 
 def get_user(db: Session, *, username: str) -> User | None:
@@ -100,14 +100,24 @@ def set_head(db: Session, *, department: Department, user: User) -> None:
 
 
 def directory(db: Session) -> Directory:
-    departments = db.scalars(select(Department)).all()
-    users = db.scalars(select(User).where(User.is_active.is_(True))).all()
+    """The organisation as plain data, read with three light queries (no ORM objects)."""
+    db.flush()  # changes pending in this session belong in the directory too
+    connection = db.connection()
+    departments = connection.execute(
+        select(Department.id, Department.code, Department.parent_id, Department.head_id)
+    ).all()
+    users = connection.execute(
+        select(User.id, User.username, User.department_id).where(User.is_active.is_(True))
+    ).all()
+    memberships = connection.execute(
+        select(user_roles.c.user_id, Role.key).join(Role, Role.id == user_roles.c.role_id)
+    ).all()
     code_by_id = {d.id: d.code for d in departments}
     username_by_id = {u.id: u.username for u in users}
     roles: dict[str, list[str]] = {}
-    for user in users:
-        for key in user.role_keys:
-            roles.setdefault(key, []).append(user.username)
+    for user_id, key in memberships:
+        if user_id in username_by_id:
+            roles.setdefault(key, []).append(username_by_id[user_id])
     return Directory(
         department_of={
             u.username: code_by_id.get(u.department_id) if u.department_id else None for u in users
