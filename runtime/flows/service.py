@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,19 +35,47 @@ MAX_ROUNDS = 100  # internal effects fed back per event (a loop guard, not a rea
 FINISHED = frozenset({"approved", "rejected", "completed", "withdrawn", "failed"})
 
 
-def _published_flows(db: Session, *, app_key: str) -> list[Definition]:
-    latest: dict[str, Definition] = {}
-    rows = db.scalars(
-        select(Definition).where(
+@dataclass(frozen=True, slots=True)
+class PublishedFlow:
+    id: int
+    key: str
+    version: int
+    doc: Mapping[str, Any]
+
+
+_DOCS: dict[tuple[int, datetime], Mapping[str, Any]] = {}
+
+
+def _doc(db: Session, definition_id: int, created_at: datetime) -> Mapping[str, Any]:
+    """A published definition's document, parsed once per process (published rows never change;
+    id + created_at tell apart an id a rolled-back transaction handed out again)."""
+    key = (definition_id, created_at)
+    doc = _DOCS.get(key)
+    if doc is None:
+        doc = db.get_one(Definition, definition_id).doc
+        if len(_DOCS) > 512:
+            _DOCS.clear()
+        _DOCS[key] = doc
+    return doc
+
+
+def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
+    """The latest published version of each flow of the app (documents cached)."""
+    latest: dict[str, tuple[int, int, datetime]] = {}
+    rows = db.execute(
+        select(Definition.id, Definition.key, Definition.version, Definition.created_at).where(
             Definition.app_key == app_key,
             Definition.kind == "flows",
             Definition.status == "published",
         )
     )
     for row in rows:
-        if row.key not in latest or latest[row.key].version < row.version:
-            latest[row.key] = row
-    return list(latest.values())
+        if row.key not in latest or latest[row.key][1] < row.version:
+            latest[row.key] = (row.id, row.version, row.created_at)
+    return [
+        PublishedFlow(definition_id, key, version, _doc(db, definition_id, created_at))
+        for key, (definition_id, version, created_at) in latest.items()
+    ]
 
 
 def start_for_record(
@@ -80,12 +109,11 @@ def handle_event(
 ) -> FlowInstance:
     """Apply one event to an instance. A concurrent change fails on the version column (409)."""
     instance = load_instance(db, instance_id=instance_id)
-    definition = db.get_one(Definition, instance.definition_id)
     record = db.get(Record, instance.record_id)
     payload = dict(event)
     if record is not None and "record" not in payload:
         payload["record"] = dict(record.data)
-    _advance(db, instance, definition.doc, payload, now, state=instance.state)
+    _advance(db, instance, definition_of(db, instance=instance), payload, now, state=instance.state)
     return instance
 
 
@@ -312,7 +340,6 @@ def instance_view(
     from runtime.tasks import service as tasks  # tasks imports this module
 
     record = db.get(Record, instance.record_id)
-    definition = db.get_one(Definition, instance.definition_id)
     trace = db.scalars(
         select(FlowTrace).where(FlowTrace.instance_id == instance.id).order_by(FlowTrace.seq)
     )
@@ -320,7 +347,9 @@ def instance_view(
     permissions: dict[str, str] = {}
     if viewer is not None and instance.status == "running":
         permissions = dict(
-            engine.field_permissions(definition.doc, instance.state, viewer.username)
+            engine.field_permissions(
+                definition_of(db, instance=instance), instance.state, viewer.username
+            )
         )
     return {
         "id": instance.id,
@@ -352,7 +381,12 @@ def instance_view(
 
 
 def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
-    return db.get_one(Definition, instance.definition_id).doc
+    created_at = db.scalar(
+        select(Definition.created_at).where(Definition.id == instance.definition_id)
+    )
+    if created_at is None:
+        raise NotFound("definition_not_found", f"No definition {instance.definition_id}.")
+    return _doc(db, instance.definition_id, created_at)
 
 
 OPEN_STATUSES = ("running", "returned")
@@ -413,7 +447,7 @@ def start_manually(
 
 
 def _launch(
-    db: Session, *, definition: Definition, record: Record, actor: User, now: datetime
+    db: Session, *, definition: PublishedFlow, record: Record, actor: User, now: datetime
 ) -> FlowInstance:
     """Create an instance of `definition` on `record` with `actor` as submitter, and start it."""
     instance = FlowInstance(
