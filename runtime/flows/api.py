@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from runtime.flows import service as flows
 from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit_with_retry, now_utc
+from runtime.i18n import pick_locale
 
 router = APIRouter(prefix="/api/instances", tags=["tasks"])
 
@@ -15,9 +16,10 @@ InstanceIdPath = RecordIdPath  # instance ids are database integers like record 
 
 
 @router.get("/{instance_id}")
-def get_instance(instance_id: InstanceIdPath, db: DB, user: CurrentUser) -> Any:
+def get_instance(instance_id: InstanceIdPath, request: Request, db: DB, user: CurrentUser) -> Any:
     instance = flows.load_instance(db, instance_id=instance_id)
-    return flows.instance_view(db, instance=instance, viewer=user)
+    locale = pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+    return flows.instance_view(db, instance=instance, viewer=user, locale=locale)
 
 
 @router.post("/{instance_id}/withdraw")

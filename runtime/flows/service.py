@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, FormworkError, NotFound, PermissionDenied
+from runtime.fields import field_types
 from runtime.flows import effects as fx
 from runtime.flows import engine
 from runtime.flows.models import FlowInstance, FlowTrace
@@ -334,7 +335,7 @@ def urge(db: Session, *, instance_id: int, user: User, now: datetime) -> FlowIns
 
 
 def instance_view(
-    db: Session, *, instance: FlowInstance, viewer: User | None = None
+    db: Session, *, instance: FlowInstance, viewer: User | None = None, locale: str = "zh-CN"
 ) -> dict[str, Any]:
     """GET /api/instances/{id}: state, record, tasks and trace (decision 0007)."""
     from runtime.tasks import service as tasks  # tasks imports this module
@@ -363,6 +364,7 @@ def instance_view(
             "form": record.form_key if record else None,
             "id": instance.record_id,
             "data": dict(record.data) if record else None,
+            "display": _display(db, record, locale) if record else {},
         },
         "tasks": tasks.task_views(db, tasks=list(rows)),
         "trace": [
@@ -472,3 +474,19 @@ def _launch(
 
 def _open_instances_of(db: Session, record_id: int, flow_key: str) -> list[FlowInstance]:
     return [i for i in _open_instances(db, record_id) if i.flow_key == flow_key]
+
+
+def _display(db: Session, record: Record, locale: str) -> dict[str, str]:
+    """Each value as the field type formats it (¥1,234.50, 2026年11月22日, 138 0013 8000)."""
+    form = records.load_form(db, app_key=record.app_key, form_key=record.form_key)
+    out: dict[str, str] = {}
+    for field in form.doc.get("fields", []):
+        value = record.data.get(field["key"])
+        entry = field_types.get(field["type"])
+        if value in (None, "", []) or entry is None:
+            continue
+        try:
+            out[field["key"]] = entry.format(value, field.get("config", {}), locale)
+        except (TypeError, ValueError, ArithmeticError):  # a value stored by an older version
+            out[field["key"]] = str(value)
+    return out

@@ -185,3 +185,10 @@ test('api GET sends no CSRF header; errors throw ApiError with the problems', as
     return true;
   });
 });
+
+test('showValue prefers the server text for formatted types only', () => {
+  assert.equal(showValue({ type: 'money' }, '900.00', 'zh-CN', '¥900.00'), '¥900.00');
+  assert.equal(showValue({ type: 'money' }, '900.00', 'zh-CN'), '900.00');
+  const select = { type: 'select', config: { options: [{ value: 'a', label: { 'zh-CN': '甲' } }] } };
+  assert.equal(showValue(select, 'a', 'zh-CN', 'ignored'), '甲');
+});

@@ -110,14 +110,19 @@ export function completeBody({ outcome, comment = '', data = {}, version }) {
   return body;
 }
 
+// Types whose server-formatted text (record.display) reads best: money, dates, phones …
+const SERVER_FORMATTED = new Set(['money', 'number', 'percent', 'date', 'datetime', 'phone', 'rating', 'boolean', 'region', 'formula']);
+
 /**
  * A field value as text (select labels, line item counts, relation ids).
  * @param {any} field
  * @param {any} value
  * @param {string} lang
+ * @param {string} [display]  the server's formatted text for the value, when it has one
  */
-export function showValue(field, value, lang) {
+export function showValue(field, value, lang, display) {
   if (value === null || value === undefined) return '';
+  if (display && SERVER_FORMATTED.has(field?.type)) return display;
   const options = field?.config?.options;
   if (Array.isArray(options)) {
     const label = (/** @type {any} */ v) => pick(options.find((o) => o.value === v)?.label ?? v, lang);
@@ -284,7 +289,7 @@ function start(root) {
     panel.replaceChildren(h('p', null, w('loading')));
     root.classList.add('fw-todo--panel-open');
     try {
-      const instance = await get(`/api/instances/${task.instance_id}`);
+      const instance = await get(`/api/instances/${task.instance_id}?lang=${lang}`);
       const [doc, flow] = await Promise.all([
         definition(instance.record.app, 'forms', instance.record.form),
         definition(instance.app, 'flows', instance.flow),
@@ -316,7 +321,7 @@ function start(root) {
         inputs.set(field.key, input);
         return h('div', { class: 'fw-todo__field fw-todo__field--edit', dataset: { fieldKey: field.key } }, h('label', null, label, input));
       }
-      return h('div', { class: 'fw-todo__field', dataset: { fieldKey: field.key } }, h('dt', null, label), h('dd', null, showValue(field, value, lang)));
+      return h('div', { class: 'fw-todo__field', dataset: { fieldKey: field.key } }, h('dt', null, label), h('dd', null, showValue(field, value, lang, instance.record?.display?.[field.key])));
     });
     const labels = Object.fromEntries((flow.nodes || []).map((/** @type {any} */ n) => [n.id, n.label]));
     const nodeLabel = (/** @type {string | null} */ id) => (id ? pick(labels[id] ?? (id === task.node ? task.node_label : id), lang) : '');

@@ -59,3 +59,14 @@ def test_record_is_editable_again_when_the_flow_ends(client, session_factory):
     assert done.status_code == 200, done.text
     url = f"/api/apps/crm/forms/quote/records/{quote['id']}"
     assert client.patch(url, json={"terms": "一次付清"}, headers=rep).status_code == 200
+
+
+def test_instance_view_carries_display_text_in_the_callers_language(client, session_factory):
+    rep, qian = headers_for(session_factory, "north_a"), headers_for(session_factory, "qian")
+    small_quote(client, rep)
+    task = client.get("/api/tasks", headers=qian).json()["items"][0]
+    url = f"/api/instances/{task['instance_id']}"
+    zh = client.get(url, params={"lang": "zh-CN"}, headers=qian).json()["record"]["display"]
+    en = client.get(url, params={"lang": "en"}, headers=qian).json()["record"]["display"]
+    assert zh["total"] == "¥900.00"
+    assert en["total"] == "CN¥900.00"
