@@ -233,7 +233,7 @@ class _FlowChecker:
         text = message(MESSAGES, code, self.locale, **params)
         self.problems.append(Problem(code, text, pointer=pointer, params=params))
 
-    def has_problemis_under(self, pointer: str) -> bool:
+    def has_problem_under(self, pointer: str) -> bool:
         return any(is_under(problem, pointer) for problem in self.problems)
 
     def node_type(self, node_id: str) -> str | None:
@@ -358,7 +358,7 @@ class _FlowChecker:
 
     def check_condition(self, tree: Any, pointer: str) -> None:
         found = expr.check_condition(tree, pointer=pointer)
-        if self.has_problemis_under(pointer):
+        if self.has_problem_under(pointer):
             # The meta-schema's oneOf says little; the condition checker says what is wrong.
             if found:
                 self.problems[:] = [p for p in self.problems if not is_under(p, pointer)]
@@ -469,7 +469,7 @@ class _FlowChecker:
         minimum: timedelta | None = None,
     ) -> None:
         text = config.get(key)
-        if not isinstance(text, str) or self.has_problemis_under(f"{pointer}/{key}"):
+        if not isinstance(text, str) or self.has_problem_under(f"{pointer}/{key}"):
             return
         try:
             length = parse_duration(text)

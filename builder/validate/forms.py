@@ -137,7 +137,7 @@ class _FormChecker:
         text = message(MESSAGES, code, self.locale, **params)
         self.problems.append(Problem(code, text, pointer=pointer, params=params))
 
-    def has_problemis_under(self, pointer: str) -> bool:
+    def has_problem_under(self, pointer: str) -> bool:
         return any(is_under(problem, pointer) for problem in self.problems)
 
     def run(self) -> None:
@@ -167,11 +167,11 @@ class _FormChecker:
         type_key = item.get("type")
         field_type = field_types.get(type_key) if isinstance(type_key, str) else None
         if field_type is None:
-            if isinstance(type_key, str) and not self.has_problemis_under(f"{pointer}/type"):
+            if isinstance(type_key, str) and not self.has_problem_under(f"{pointer}/type"):
                 self.add("unknown_field_type", f"{pointer}/type", type=type_key)
             return
         config = item.get("config", {})
-        if not isinstance(config, Mapping) or self.has_problemis_under(f"{pointer}/config"):
+        if not isinstance(config, Mapping) or self.has_problem_under(f"{pointer}/config"):
             return
         checker = self.compile_config(field_type, config, pointer)
         formula = references.formula_text(field_type, config)
@@ -228,7 +228,7 @@ class _FormChecker:
 
     def check_condition(self, tree: Any, pointer: str) -> None:
         found = expr.check_condition(tree, pointer=pointer)
-        if self.has_problemis_under(pointer):
+        if self.has_problem_under(pointer):
             # The meta-schema's oneOf says little; the condition checker says what is wrong.
             if found:
                 self.problems[:] = [p for p in self.problems if not is_under(p, pointer)]
