@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 from builder import bundle as bundles
 from builder import publish as publishing
 from builder.diff import diff_definitions
+from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import NotFound
@@ -35,7 +36,7 @@ def _version_out(row: Definition, *, with_doc: bool = False) -> dict[str, Any]:
         "version": row.version,
         "status": row.status,
         "summary": row.summary,
-        "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso_utc(row.created_at),
     }
     if with_doc:
         out["definition"] = row.doc

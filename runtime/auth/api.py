@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.auth import service as auth
 from runtime.errors import Unauthorized
-from runtime.http.deps import CSRF_COOKIE, DB, SESSION_COOKIE, commit, now_utc
+from runtime.http.deps import CSRF_COOKIE, DB, SESSION_COOKIE, commit, now_utc, request_locale
 from runtime.http.ratelimit import client_ip
 from runtime.i18n import pick_locale
 from runtime.pages import render
@@ -20,7 +20,7 @@ LOGIN_PER_MINUTE = 20
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request) -> HTMLResponse:
-    locale = pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+    locale = request_locale(request)
     return HTMLResponse(
         render.page(
             "login.html", locale=locale, error=None, next=request.query_params.get("next", "/")

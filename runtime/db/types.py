@@ -41,3 +41,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO-8601 text of an aware time in UTC with a Z, as the API writes times."""
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")

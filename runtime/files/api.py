@@ -20,9 +20,16 @@ from runtime.fields.base import ValueProblem
 from runtime.files import service as files
 from runtime.files import storage
 from runtime.files.schemas import FileOut
-from runtime.http.deps import DB, CurrentUser, SettingsDep, SlugPath, commit, now_utc
+from runtime.http.deps import (
+    DB,
+    CurrentUser,
+    SettingsDep,
+    SlugPath,
+    commit,
+    now_utc,
+    request_locale,
+)
 from runtime.http.errors import error_body
-from runtime.i18n import pick_locale
 from runtime.records import service as records
 
 log = logging.getLogger(__name__)
@@ -43,10 +50,6 @@ into the record's attachment field (a list of such values) when creating or upda
 """
 _EXAMPLE = Problem("file_too_large", "“scan.pdf” is larger than 20 MB.", field="receipts")
 _ERRORS = {"content": {"application/json": {"example": error_body([_EXAMPLE])}}}
-
-
-def _locale(request: Request) -> str:
-    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
 def _declared_size(request: Request) -> int:
@@ -113,7 +116,7 @@ async def upload_file(
         str | None, Header(description="File name; percent-encoded UTF-8 allowed.")
     ] = None,
 ) -> FileOut:
-    locale = _locale(request)
+    locale = request_locale(request)
     version = await run_in_threadpool(records.load_form, db, app_key=app, form_key=form)
     config = files.load_attachment_field(version, field_key=field).get("config") or {}
     name = files.clean_filename(x_filename)

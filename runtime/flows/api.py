@@ -7,8 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from runtime.flows import service as flows
-from runtime.http.deps import DB, CurrentUser, RecordIdPath, commit_with_retry, now_utc
-from runtime.i18n import pick_locale
+from runtime.http.deps import (
+    DB,
+    CurrentUser,
+    RecordIdPath,
+    commit_with_retry,
+    now_utc,
+    request_locale,
+)
 
 router = APIRouter(prefix="/api/instances", tags=["tasks"])
 
@@ -18,7 +24,7 @@ InstanceIdPath = RecordIdPath  # instance ids are database integers like record 
 @router.get("/{instance_id}")
 def get_instance(instance_id: InstanceIdPath, request: Request, db: DB, user: CurrentUser) -> Any:
     instance = flows.load_instance(db, instance_id=instance_id)
-    locale = pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+    locale = request_locale(request)
     return flows.instance_view(db, instance=instance, viewer=user, locale=locale)
 
 

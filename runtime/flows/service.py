@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from runtime.db.types import iso_utc
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, FormworkError, NotFound, PermissionDenied
 from runtime.fields import field_types
@@ -184,7 +185,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return iso_utc(value)
     return value
 
 
@@ -373,7 +374,7 @@ def instance_view(
                 "node": t.node,
                 "kind": t.kind,
                 "data": t.data,
-                "at": t.at.isoformat().replace("+00:00", "Z"),
+                "at": iso_utc(t.at),
             }
             for t in trace
         ],

@@ -26,11 +26,10 @@ from runtime.errors import (
     TooManyRequests,
 )
 from runtime.forms import public_service, render
-from runtime.http.deps import SlugPath, now_utc
+from runtime.http.deps import SlugPath, now_utc, request_locale
 from runtime.http.errors import error_body
 from runtime.http.payload import require_text
 from runtime.http.ratelimit import client_ip
-from runtime.i18n import pick_locale
 from runtime.records import service as records
 from runtime.settings import Settings
 
@@ -46,10 +45,6 @@ DEFAULT_PER_MINUTE = 10
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-def _locale(request: Request) -> str:
-    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
 def _load_public(db: Session, app: str, form: str) -> records.FormVersion:
@@ -167,7 +162,7 @@ def form_page(app: SlugPath, form: SlugPath, request: Request) -> HTMLResponse:
     factory = request.app.state.session_factory
     with factory() as db:
         version = _load_public(db, app, form)
-    locale = _locale(request)
+    locale = request_locale(request)
     embed = request.query_params.get("embed") == "1"
     html = render.render_form(
         public_service.public_doc(version.doc),
@@ -209,7 +204,7 @@ async def submit_form(app: SlugPath, form: SlugPath, request: Request) -> Respon
     wants_json = request.headers.get("content-type", "").startswith("application/json") or (
         "application/json" in request.headers.get("accept", "")
     )
-    locale = _locale(request)
+    locale = request_locale(request)
     embed = request.query_params.get("embed") == "1"
     try:
         body = await _read_limited(request, settings.public_body_limit)

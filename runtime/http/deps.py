@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from runtime.auth import service as auth
 from runtime.errors import Conflict, PermissionDenied, Unauthorized
+from runtime.i18n import pick_locale
 from runtime.org.models import User
 from runtime.settings import Settings
 
@@ -126,3 +127,8 @@ def commit_with_retry(db: Session, work: Callable[[], T]) -> T:
             if attempt == RETRIES - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def request_locale(request: Request) -> str:
+    """The caller's language: `?lang=`, else Accept-Language, else zh-CN."""
+    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))

@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.definitions import store
 from runtime.fields import field_types
-from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath
-from runtime.i18n import pick_locale
+from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath, request_locale
 from runtime.org.models import User
 from runtime.pages import render
 from runtime.records import service as records
@@ -24,10 +23,6 @@ router = APIRouter(include_in_schema=False)
 LIST_COLUMNS = 6
 # Times on pages are shown in the organisation's zone (stored and sent as UTC).
 DISPLAY_ZONE = ZoneInfo(os.environ.get("FORMWORK_TIMEZONE", "Asia/Shanghai"))
-
-
-def _locale(request: Request) -> str:
-    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
 def _login_redirect(request: Request) -> Response:
@@ -61,7 +56,9 @@ def home(request: Request, db: DB, user: OptionalUser) -> Response:
                     }
                 )
         apps.append({"key": app.key, "title": app.manifest.get("title", app.key), "forms": forms})
-    return HTMLResponse(render.page("home.html", locale=_locale(request), user=user, apps=apps))
+    return HTMLResponse(
+        render.page("home.html", locale=request_locale(request), user=user, apps=apps)
+    )
 
 
 @router.get("/apps/{app}/{form}", response_class=HTMLResponse)
@@ -75,7 +72,7 @@ def record_list(
 ) -> Response:
     if user is None:
         return _login_redirect(request)
-    locale = _locale(request)
+    locale = request_locale(request)
     version = records.load_form(db, app_key=app, form_key=form)
     fields = [f for f in version.doc.get("fields", []) if not f.get("hidden")]
     columns = fields[:LIST_COLUMNS]
@@ -116,7 +113,7 @@ def record_detail(
 ) -> Response:
     if user is None:
         return _login_redirect(request)
-    return HTMLResponse(_detail(db, app, form, record_id, _locale(request), user))
+    return HTMLResponse(_detail(db, app, form, record_id, request_locale(request), user))
 
 
 def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User) -> str:

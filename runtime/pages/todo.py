@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from runtime.http.deps import OptionalUser
-from runtime.i18n import pick_locale, text
+from runtime.http.deps import OptionalUser, request_locale
+from runtime.i18n import text
 from runtime.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -86,7 +86,7 @@ def words_for(locale: str) -> dict[str, str]:
 def todo(request: Request, user: OptionalUser) -> Response:
     if user is None:
         return RedirectResponse("/login?next=/todo", status_code=303)
-    locale = pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
+    locale = request_locale(request)
     box = request.query_params.get("box")
     return HTMLResponse(
         render.page(

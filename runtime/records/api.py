@@ -9,19 +9,22 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from runtime.errors import InvalidInput, Problem
 from runtime.flows import service as flows
-from runtime.http.deps import DB, CurrentUser, RecordIdPath, SlugPath, commit, now_utc
+from runtime.http.deps import (
+    DB,
+    CurrentUser,
+    RecordIdPath,
+    SlugPath,
+    commit,
+    now_utc,
+    request_locale,
+)
 from runtime.http.payload import require_text
-from runtime.i18n import pick_locale
 from runtime.records import service as records
 from runtime.records.schemas import RecordOut, RecordPage, TimelineOut
 
 router = APIRouter(prefix="/api/apps/{app}/forms/{form}/records", tags=["records"])
 
 JSONObject = Annotated[dict[str, Any], Body()]
-
-
-def _locale(request: Request) -> str:
-    return pick_locale(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
 def _expected_version(if_match: str | None, body: dict[str, Any]) -> int | None:
@@ -60,7 +63,7 @@ def create_record(
     version = records.load_form(db, app_key=app, form_key=form)
     now = now_utc()
     record = records.create_record(
-        db, form=version, raw=_data(body), actor=user, now=now, locale=_locale(request)
+        db, form=version, raw=_data(body), actor=user, now=now, locale=request_locale(request)
     )
     # Flows bound to this form start in the same transaction (decision 0007).
     flows.start_for_record(db, record=record, trigger="record_created", actor=user, now=now)
@@ -136,7 +139,7 @@ def update_record(
         expected_version=expected,
         actor=user,
         now=now_utc(),
-        locale=_locale(request),
+        locale=request_locale(request),
         writable=rights,
     )
     commit(db)

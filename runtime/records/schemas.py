@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from runtime.db.types import iso_utc
 from runtime.records.models import Record
 
 
@@ -30,8 +31,8 @@ class RecordOut(BaseModel):
             version=record.version,
             data=record.data,
             owner=owner if owner is not None else record.data.get("owner"),
-            created_at=_iso(record.created_at),
-            updated_at=_iso(record.updated_at),
+            created_at=iso_utc(record.created_at) or "",
+            updated_at=iso_utc(record.updated_at) or "",
         )
 
 
@@ -43,7 +44,3 @@ class RecordPage(BaseModel):
 class TimelineOut(BaseModel):
     record_id: int
     items: list[dict[str, Any]] = Field(default_factory=list)
-
-
-def _iso(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")

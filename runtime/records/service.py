@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
@@ -526,7 +527,7 @@ def timeline(db: Session, *, record: Record) -> list[dict[str, Any]]:
         {
             "type": "audit",
             "kind": event.kind,
-            "at": event.at.isoformat().replace("+00:00", "Z"),
+            "at": iso_utc(event.at),
             "actor": username,
             "via": event.via,
             "changes": event.changes,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from runtime.db.types import iso_utc
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from runtime.files.models import StoredFile
@@ -128,9 +129,9 @@ def _view(
         "outcome": task.outcome,
         "comment": task.comment,
         "attachments": task.attachments or [],
-        "due_at": _iso(task.due_at),
-        "created_at": _iso(task.created_at),
-        "completed_at": _iso(task.completed_at),
+        "due_at": iso_utc(task.due_at),
+        "created_at": iso_utc(task.created_at),
+        "completed_at": iso_utc(task.completed_at),
         "version": task.version,
         "submitter": names.get(instance.submitter_id) if instance.submitter_id else None,
         "instance_status": instance.status,
@@ -141,10 +142,6 @@ def _view(
             "title": title,
         },
     }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def _open_task_of(db: Session, task_id: int, user: User, expected_version: int | None) -> Task:
