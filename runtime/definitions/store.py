@@ -181,3 +181,22 @@ def current_doc(db: Session, *, app_key: str, kind: str, key: str) -> dict[str, 
         return dict(draft.doc)
     published = get_published(db, app_key=app_key, kind=kind, key=key)
     return dict(published.doc) if published is not None else None
+
+
+_PUBLISHED_DOCS: dict[tuple[int, datetime], Mapping[str, Any]] = {}
+
+
+def published_doc(db: Session, *, definition_id: int, created_at: datetime) -> Mapping[str, Any]:
+    """A published definition's document, read and parsed once per process.
+
+    Published rows never change; id + created_at tell apart an id that a rolled-back transaction
+    handed out again (SQLite reuses the highest id). Treat the result as read-only.
+    """
+    key = (definition_id, created_at)
+    doc = _PUBLISHED_DOCS.get(key)
+    if doc is None:
+        doc = db.get_one(Definition, definition_id).doc
+        if len(_PUBLISHED_DOCS) > 512:
+            _PUBLISHED_DOCS.clear()
+        _PUBLISHED_DOCS[key] = doc
+    return doc

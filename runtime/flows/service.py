@@ -18,6 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from runtime.db.types import iso_utc
+from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, FormworkError, NotFound, PermissionDenied
 from runtime.fields import field_types
@@ -45,22 +46,6 @@ class PublishedFlow:
     doc: Mapping[str, Any]
 
 
-_DOCS: dict[tuple[int, datetime], Mapping[str, Any]] = {}
-
-
-def _doc(db: Session, definition_id: int, created_at: datetime) -> Mapping[str, Any]:
-    """A published definition's document, parsed once per process (published rows never change;
-    id + created_at tell apart an id a rolled-back transaction handed out again)."""
-    key = (definition_id, created_at)
-    doc = _DOCS.get(key)
-    if doc is None:
-        doc = db.get_one(Definition, definition_id).doc
-        if len(_DOCS) > 512:
-            _DOCS.clear()
-        _DOCS[key] = doc
-    return doc
-
-
 def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
     """The latest published version of each flow of the app (documents cached)."""
     latest: dict[str, tuple[int, int, datetime]] = {}
@@ -75,7 +60,12 @@ def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
         if row.key not in latest or latest[row.key][1] < row.version:
             latest[row.key] = (row.id, row.version, row.created_at)
     return [
-        PublishedFlow(definition_id, key, version, _doc(db, definition_id, created_at))
+        PublishedFlow(
+            definition_id,
+            key,
+            version,
+            store.published_doc(db, definition_id=definition_id, created_at=created_at),
+        )
         for key, (definition_id, version, created_at) in latest.items()
     ]
 
@@ -389,7 +379,7 @@ def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
     )
     if created_at is None:
         raise NotFound("definition_not_found", f"No definition {instance.definition_id}.")
-    return _doc(db, instance.definition_id, created_at)
+    return store.published_doc(db, definition_id=instance.definition_id, created_at=created_at)
 
 
 OPEN_STATUSES = ("running", "returned")

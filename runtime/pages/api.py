@@ -148,15 +148,10 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
         app_key=app,
         form=version.doc,
         record=record,
-        title=_title(version.doc, record.data, record.id),
+        title=records.title_of(version.doc, record.data, record.id),
         fields=items,
         timeline=timeline,
     )
-
-
-def _title(doc: Mapping[str, Any], data: Mapping[str, Any], record_id: int) -> str:
-    key = doc.get("title_field")
-    return str(data.get(key) or f"#{record_id}") if key else f"#{record_id}"
 
 
 def _detail_item(
@@ -176,7 +171,7 @@ def _detail_item(
         item["link"] = f"/apps/{app}/{config['form']}/{value}"
         if target is not None:
             target_doc = records.load_form(db, app_key=app, form_key=config["form"]).doc
-            item["value"] = _title(target_doc, target.data, target.id)
+            item["value"] = records.title_of(target_doc, target.data, target.id)
         else:
             item["value"] = f"#{value}"
     else:

@@ -28,7 +28,7 @@ from runtime.records.models import Record, RecordEvent, RecordKey, SerialCounter
 
 MAX_PAGE = 200
 # Statements built once: the submit path runs them on every request.
-_FORM_ROW = select(Definition.id, Definition.created_at).where(
+_FORM_ROW = select(Definition.id, Definition.version, Definition.created_at).where(
     Definition.app_key == bindparam("app"),
     Definition.kind == "forms",
     Definition.key == bindparam("key"),
@@ -81,12 +81,18 @@ def load_form(
     cache_key = (found.id, found.created_at)
     cached = _COMPILED.get(cache_key)
     if cached is None:
-        row = db.get_one(Definition, found.id)
-        cached = FormVersion(app_key, form_key, row.version, row.doc, compile_form(row.doc))
+        doc = store.published_doc(db, definition_id=found.id, created_at=found.created_at)
+        cached = FormVersion(app_key, form_key, found.version, doc, compile_form(doc))
         if len(_COMPILED) > 512:
             _COMPILED.clear()
         _COMPILED[cache_key] = cached
     return cached
+
+
+def title_of(doc: Mapping[str, Any], data: Mapping[str, Any], record_id: int) -> str:
+    """What a record is called: its form's `title_field` value, else '#id'."""
+    key = doc.get("title_field")
+    return str(data.get(key) or f"#{record_id}") if key else f"#{record_id}"
 
 
 def _raise_problems(problems: list[Problem]) -> None:

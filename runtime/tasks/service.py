@@ -113,8 +113,7 @@ def _view(
     title = None
     if record is not None:
         form = records.load_form(db, app_key=record.app_key, form_key=record.form_key)
-        key = form.doc.get("title_field")
-        title = str(record.data.get(key) or f"#{record.id}") if key else f"#{record.id}"
+        title = records.title_of(form.doc, record.data, record.id)
     return {
         "id": task.id,
         "instance_id": instance.id,
