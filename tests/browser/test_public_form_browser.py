@@ -3,75 +3,20 @@
 from __future__ import annotations
 
 import http.server
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from runtime.settings import ROOT
+from tests.browser.kit import PASSWORD, free_port, shot
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-PASSWORD = "browser-pass-1"
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; make test installs it")
-        pytest.skip("chromium is not installed (run make test)")
-    folder = tmp_path_factory.mktemp("browser")
-    port = free_port()
-    env = {
-        **os.environ,
-        "FORMWORK_DATABASE_URL": f"sqlite:///{folder / 'fw.db'}",
-        "FORMWORK_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    formwork = str(Path(sys.executable).parent / "formwork")
-    init = subprocess.run(
-        [formwork, "init", "--template", "crm", "--password", PASSWORD],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    api_key = init.stdout.strip().splitlines()[-1].removeprefix("api key: ")
-    process = subprocess.Popen(
-        [formwork, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("formwork serve did not start")
-    yield base, api_key
-    process.terminate()
-    process.wait(timeout=10)
+def server(served):
+    """(base URL, admin API key) of this module's served Formwork."""
+    return served.base, served.admin_key
 
 
 @pytest.fixture(scope="module")
@@ -101,24 +46,6 @@ def host_page(tmp_path_factory, server):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        instance.close()
-
-
 def leads(base: str, key: str) -> list[dict]:
     response = httpx.get(
         f"{base}/api/apps/crm/forms/lead/records",
@@ -126,11 +53,6 @@ def leads(base: str, key: str) -> list[dict]:
         timeout=5,
     )
     return response.json()["items"]
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_fills_and_submits_the_public_lead_form(server, browser):

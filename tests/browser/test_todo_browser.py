@@ -2,98 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 
-from runtime.settings import ROOT
+from tests.browser.kit import PASSWORD, shot
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-PASSWORD = "browser-pass-1"
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`formwork serve` on a fresh CRM database; yields (base URL, north_a's API key)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; make test installs it")
-        pytest.skip("chromium is not installed (run make test)")
-    folder = tmp_path_factory.mktemp("todo-browser")
-    port = free_port()
-    env = {
-        **os.environ,
-        "FORMWORK_DATABASE_URL": f"sqlite:///{folder / 'fw.db'}",
-        "FORMWORK_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    formwork = str(Path(sys.executable).parent / "formwork")
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            [formwork, *args], env=env, capture_output=True, text=True, check=True, timeout=120
-        )
-        return done.stdout.strip().splitlines()[-1]
-
-    run("init", "--template", "crm", "--password", PASSWORD)
-    rep_key = run("apikey", "create", "--user", "north_a").split()[-1]
-    process = subprocess.Popen(
-        [formwork, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("formwork serve did not start")
-    yield base, rep_key
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        instance.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def server(served):
+    """(base URL, north_a's API key) of this module's served Formwork."""
+    return served.base, served.run("apikey", "create", "--user", "north_a").split()[-1]
 
 
 def create_big_quote(base: str, key: str, name: str) -> dict:

@@ -1,0 +1,23 @@
+"""Browser test fixtures: a served Formwork per module and one Chromium per module."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.kit import CHROMIUM, CHROMIUM_ARGS, serve
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("served")) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
