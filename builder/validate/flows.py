@@ -10,7 +10,13 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from builder.validate.meta import is_under, json_pointer, schema_problems, unique_problems
+from builder.validate.meta import (
+    is_under,
+    json_pointer,
+    prefer_condition_problems,
+    schema_problems,
+    unique_problems,
+)
 from runtime import expr
 from runtime.definitions import flow_schema, references
 from runtime.definitions.durations import DurationError, parse_duration
@@ -358,12 +364,8 @@ class _FlowChecker:
 
     def check_condition(self, tree: Any, pointer: str) -> None:
         found = expr.check_condition(tree, pointer=pointer)
-        if self.has_problem_under(pointer):
-            # The meta-schema's oneOf says little; the condition checker says what is wrong.
-            if found:
-                self.problems[:] = [p for p in self.problems if not is_under(p, pointer)]
-            else:
-                return
+        if not prefer_condition_problems(self.problems, found, pointer):
+            return
         for problem in found:
             self.add(
                 "invalid_condition",

@@ -7,7 +7,13 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from builder.validate.meta import is_under, json_pointer, schema_problems, unique_problems
+from builder.validate.meta import (
+    is_under,
+    json_pointer,
+    prefer_condition_problems,
+    schema_problems,
+    unique_problems,
+)
 from runtime import expr
 from runtime.definitions import references
 from runtime.definitions.schemas import form_validator
@@ -228,12 +234,8 @@ class _FormChecker:
 
     def check_condition(self, tree: Any, pointer: str) -> None:
         found = expr.check_condition(tree, pointer=pointer)
-        if self.has_problem_under(pointer):
-            # The meta-schema's oneOf says little; the condition checker says what is wrong.
-            if found:
-                self.problems[:] = [p for p in self.problems if not is_under(p, pointer)]
-            else:
-                return
+        if not prefer_condition_problems(self.problems, found, pointer):
+            return
         for problem in found:
             self.add(
                 "invalid_condition",

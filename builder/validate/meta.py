@@ -80,3 +80,18 @@ def unique_problems(problems: list[Problem]) -> list[Problem]:
             seen.add(marker)
             out.append(problem)
     return out
+
+
+def prefer_condition_problems(problems: list[Problem], found: list[Problem], pointer: str) -> bool:
+    """Whether the condition checker's `found` problems at `pointer` should be reported.
+
+    The meta-schema's oneOf says little about a bad condition; the condition checker says what
+    is wrong. When both spoke, the schema's problems under `pointer` are dropped (in place) in
+    favour of the checker's; when only the schema spoke, its problems stand and nothing is added.
+    """
+    if not any(is_under(problem, pointer) for problem in problems):
+        return True
+    if found:
+        problems[:] = [p for p in problems if not is_under(p, pointer)]
+        return True
+    return False

@@ -72,11 +72,6 @@ def reject_input(_raw: Any) -> Any:
     raise ValueProblem("read_only")
 
 
-def halfwidth(text: str) -> str:
-    """Map full-width digits, letters and punctuation to ASCII."""
-    return text.translate(HALFWIDTH)
-
-
 def to_decimal(raw: object) -> Decimal:
     """Parse a JSON number or a form string ("1,234.5", "１２３") into a finite Decimal."""
     if isinstance(raw, bool):
