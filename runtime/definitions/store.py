@@ -7,6 +7,7 @@ stores and reads). Published rows are never updated.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -183,19 +184,45 @@ def current_doc(db: Session, *, app_key: str, kind: str, key: str) -> dict[str, 
     return dict(published.doc) if published is not None else None
 
 
-_PUBLISHED_DOCS: dict[tuple[int, datetime], Mapping[str, Any]] = {}
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What identifies a published definition row, read without its document."""
+
+    id: int
+    app_key: str
+    kind: str
+    key: str
+    version: int
+    created_at: datetime
 
 
-def published_doc(db: Session, *, definition_id: int, created_at: datetime) -> Mapping[str, Any]:
-    """A published definition's document, read and parsed once per process.
+STAMP_COLUMNS = (
+    Definition.id,
+    Definition.app_key,
+    Definition.kind,
+    Definition.key,
+    Definition.version,
+    Definition.created_at,
+)
+_PUBLISHED_DOCS: dict[tuple[str, Stamp], Mapping[str, Any]] = {}
 
-    Published rows never change; id + created_at tell apart an id that a rolled-back transaction
-    handed out again (SQLite reuses the highest id). Treat the result as read-only.
+
+def cache_key(db: Session, stamp: Stamp) -> tuple[str, Stamp]:
+    """A process-wide cache key for a published row: its database and its stamp.
+
+    Published rows never change, but one process may talk to several databases (tests do), and
+    a rolled-back transaction lets SQLite hand out an id again: the database URL and the whole
+    stamp keep such rows apart.
     """
-    key = (definition_id, created_at)
+    return str(db.get_bind().engine.url), stamp
+
+
+def published_doc(db: Session, *, stamp: Stamp) -> Mapping[str, Any]:
+    """A published definition's document, read and parsed once per process (read-only)."""
+    key = cache_key(db, stamp)
     doc = _PUBLISHED_DOCS.get(key)
     if doc is None:
-        doc = db.get_one(Definition, definition_id).doc
+        doc = db.get_one(Definition, stamp.id).doc
         if len(_PUBLISHED_DOCS) > 512:
             _PUBLISHED_DOCS.clear()
         _PUBLISHED_DOCS[key] = doc

@@ -48,25 +48,21 @@ class PublishedFlow:
 
 def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
     """The latest published version of each flow of the app (documents cached)."""
-    latest: dict[str, tuple[int, int, datetime]] = {}
+    latest: dict[str, store.Stamp] = {}
     rows = db.execute(
-        select(Definition.id, Definition.key, Definition.version, Definition.created_at).where(
+        select(*store.STAMP_COLUMNS).where(
             Definition.app_key == app_key,
             Definition.kind == "flows",
             Definition.status == "published",
         )
     )
     for row in rows:
-        if row.key not in latest or latest[row.key][1] < row.version:
-            latest[row.key] = (row.id, row.version, row.created_at)
+        stamp = store.Stamp(*row)
+        if stamp.key not in latest or latest[stamp.key].version < stamp.version:
+            latest[stamp.key] = stamp
     return [
-        PublishedFlow(
-            definition_id,
-            key,
-            version,
-            store.published_doc(db, definition_id=definition_id, created_at=created_at),
-        )
-        for key, (definition_id, version, created_at) in latest.items()
+        PublishedFlow(s.id, s.key, s.version, store.published_doc(db, stamp=s))
+        for s in latest.values()
     ]
 
 
@@ -374,12 +370,12 @@ def instance_view(
 
 
 def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
-    created_at = db.scalar(
-        select(Definition.created_at).where(Definition.id == instance.definition_id)
-    )
-    if created_at is None:
+    row = db.execute(
+        select(*store.STAMP_COLUMNS).where(Definition.id == instance.definition_id)
+    ).first()
+    if row is None:
         raise NotFound("definition_not_found", f"No definition {instance.definition_id}.")
-    return store.published_doc(db, definition_id=instance.definition_id, created_at=created_at)
+    return store.published_doc(db, stamp=store.Stamp(*row))
 
 
 OPEN_STATUSES = ("running", "returned")

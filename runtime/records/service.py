@@ -28,7 +28,7 @@ from runtime.records.models import Record, RecordEvent, RecordKey, SerialCounter
 
 MAX_PAGE = 200
 # Statements built once: the submit path runs them on every request.
-_FORM_ROW = select(Definition.id, Definition.version, Definition.created_at).where(
+_FORM_ROW = select(*store.STAMP_COLUMNS).where(
     Definition.app_key == bindparam("app"),
     Definition.kind == "forms",
     Definition.key == bindparam("key"),
@@ -39,7 +39,7 @@ _FORM_VERSION = _FORM_ROW.where(Definition.version == bindparam("version"))
 _INSERT_EVENT = insert(RecordEvent)
 _INSERT_RECORD = insert(Record).returning(Record.id)
 _INSERT_KEYS = insert(RecordKey)
-_COMPILED: dict[tuple[int, datetime], FormVersion] = {}
+_COMPILED: dict[tuple[str, store.Stamp], FormVersion] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ def load_form(
 ) -> FormVersion:
     """The published form (latest, or `version`), compiled once per published row.
 
-    Only the row's id is read per call; the document is read and compiled on a cache miss.
+    Only the row's stamp is read per call; the document is read and compiled on a cache miss.
     """
     if version is None:
         # Core statements go through the connection: no ORM bookkeeping on the hot path.
@@ -76,13 +76,12 @@ def load_form(
     if found is None:
         store.load_published(db, app_key=app_key, kind="forms", key=form_key, version=version)
         raise AssertionError("unreachable: load_published raises NotFound")  # pragma: no cover
-    # Published rows are immutable; id + created_at identify one even where a rolled-back
-    # transaction let SQLite hand the same id out again.
-    cache_key = (found.id, found.created_at)
+    stamp = store.Stamp(*found)
+    cache_key = store.cache_key(db, stamp)  # published rows never change (see cache_key)
     cached = _COMPILED.get(cache_key)
     if cached is None:
-        doc = store.published_doc(db, definition_id=found.id, created_at=found.created_at)
-        cached = FormVersion(app_key, form_key, found.version, doc, compile_form(doc))
+        doc = store.published_doc(db, stamp=stamp)
+        cached = FormVersion(app_key, form_key, stamp.version, doc, compile_form(doc))
         if len(_COMPILED) > 512:
             _COMPILED.clear()
         _COMPILED[cache_key] = cached
