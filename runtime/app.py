@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from runtime.auth import api as auth_api
-from runtime.db.engine import make_engine, make_session_factory
+from runtime.db.engine import make_engine, make_loop_engine, make_session_factory
 from runtime.files import api as files_api
 from runtime.flows import api as instances_api
 from runtime.forms import public_api
@@ -32,18 +32,22 @@ def configure(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    loop_engine = make_loop_engine(settings.database_url)
+    app.state.loop_session_factory = loop_engine and make_session_factory(loop_engine)
     app.state.rate_limiter = RateLimiter()
     app.state.metrics = ops.Metrics()
     errors.install(app)
     app.add_middleware(ops.MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    # The public form routes come first: routes are matched in order, and the public submit is
+    # the busiest path.
     for router in (
+        public_api.router,
         ops.router,
         auth_api.router,
         org_api.router,
         records_api.router,
         files_api.router,
-        public_api.router,
         tasks_api.router,
         instances_api.router,
         pages_api.router,

@@ -120,6 +120,11 @@ def app(seeded: tuple[str, Engine], session_factory: sessionmaker[Session]) -> o
     application = create_app(Settings(database_url=url, base_url="http://testserver"))
     application.state.engine.dispose()
     application.state.session_factory = session_factory
+    # The public submit runs on the event loop on SQLite; in tests it shares the test's
+    # connection (tests/runtime/forms/test_public_on_loop.py covers the separate connection).
+    if application.state.loop_session_factory is not None:
+        application.state.loop_session_factory.kw["bind"].dispose()
+        application.state.loop_session_factory = session_factory
     return application
 
 

@@ -12,17 +12,32 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from runtime.db.prepared import Prepared
 from runtime.errors import InvalidInput, Problem
 from runtime.records import service as records
 from runtime.records.models import PublicSubmission
 
 PEOPLE_TYPES = frozenset({"user", "department"})
-_EARLIER = select(
-    PublicSubmission.payload_sha256, PublicSubmission.record_id, PublicSubmission.outcome
-).where(
-    PublicSubmission.app_key == bindparam("app"),
-    PublicSubmission.form_key == bindparam("form"),
-    PublicSubmission.idempotency_key == bindparam("key"),
+_EARLIER = Prepared(
+    select(
+        PublicSubmission.payload_sha256, PublicSubmission.record_id, PublicSubmission.outcome
+    ).where(
+        PublicSubmission.app_key == bindparam("app"),
+        PublicSubmission.form_key == bindparam("form"),
+        PublicSubmission.idempotency_key == bindparam("key"),
+    )
+)
+_INSERT_SUBMISSION = Prepared(
+    insert(PublicSubmission),
+    columns=(
+        "app_key",
+        "form_key",
+        "idempotency_key",
+        "payload_sha256",
+        "record_id",
+        "outcome",
+        "created_at",
+    ),
 )
 
 
@@ -101,23 +116,19 @@ def submit(
     """Store one public submission exactly once per idempotency key."""
     digest = payload_hash(raw)
     if idempotency_key:
-        earlier = (
-            db.connection()
-            .execute(
-                _EARLIER,
-                {"app": form.app_key, "form": form.form_key, "key": idempotency_key},
-            )
-            .first()
+        earlier = _EARLIER.first(
+            db.connection(), {"app": form.app_key, "form": form.form_key, "key": idempotency_key}
         )
         if earlier is not None:
-            if earlier.payload_sha256 != digest:
+            earlier_digest, earlier_record, earlier_outcome = earlier
+            if earlier_digest != digest:
                 message = "This idempotency key was used with another payload."
                 raise InvalidInput(
                     "idempotency_key_reused",
                     message,
                     [Problem("idempotency_key_reused", message, field="Idempotency-Key")],
                 )
-            return Outcome(earlier.record_id, earlier.outcome, replayed=True)
+            return Outcome(earlier_record, earlier_outcome, replayed=True)
     writable = set(public_fields(form.doc)) | set(capture_targets(form.doc).values())
     # Validate once; the same canonical data finds duplicates and becomes the record.
     data = records.check_new(db, form=form, raw=raw, now=now, locale=locale, writable=writable)
@@ -140,13 +151,11 @@ def submit(
         )
         outcome = Outcome(existing.id, "updated")
     else:
-        record = records.insert_record(
-            db, form=form, data=data, actor=None, now=now, via="public_form"
-        )
-        outcome = Outcome(record.id, "created")
+        record_id = records.insert_data(db, form=form, data=data, now=now, via="public_form")
+        outcome = Outcome(record_id, "created")
     if idempotency_key:
-        db.connection().execute(
-            insert(PublicSubmission),
+        _INSERT_SUBMISSION.run(
+            db.connection(),
             {
                 "app_key": form.app_key,
                 "form_key": form.form_key,

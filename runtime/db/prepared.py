@@ -1,0 +1,137 @@
+"""Core statements compiled once per dialect and run on the driver's cursor. Shell.
+
+A hot path (the public submit runs five statements per request) spent more time in Core's
+per-call machinery — execution context, compiled-cache lookup, result wrapping, events — than in
+the database. A `Prepared` statement is still written with SQLAlchemy constructs and compiled by
+SQLAlchemy, with the same bind and result processors (JSON, aware UTC times); only the per-call
+machinery is skipped: it runs on the DBAPI cursor of the caller's `Connection`, inside the
+caller's transaction. Driver errors are re-raised as SQLAlchemy's `DBAPIError` family, so
+callers keep catching `IntegrityError` and friends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import ClauseElement
+
+Processor = Callable[[Any], Any] | None
+
+
+_BOUND = object()  # a slot whose value comes from the caller
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sql: str
+    positional: bool
+    # One slot per parameter in the driver's order: (bind name, processor, constant); the
+    # constant is a value bound inside the statement (`kind == "forms"`), else _BOUND.
+    slots: tuple[tuple[str, Processor, Any], ...]
+    results: tuple[Processor, ...]
+
+    def params(self, values: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
+        out = []
+        for name, process, constant in self.slots:
+            value = values[name] if constant is _BOUND else constant
+            out.append(process(value) if process is not None else value)
+        if self.positional:
+            return out
+        return {slot[0]: value for slot, value in zip(self.slots, out, strict=True)}
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            process(value) if process else value
+            for process, value in zip(self.results, raw, strict=True)
+        )
+
+
+class Prepared:
+    """One Core statement, compiled on first use for each dialect.
+
+    `columns` names the columns an INSERT writes; every column with a Python-side default must be
+    among them (defaults are applied by Core's execution, which a prepared statement skips).
+    """
+
+    def __init__(self, statement: ClauseElement, *, columns: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.columns = list(columns) if columns is not None else None
+        self._plans: dict[tuple[str, str], _Plan] = {}
+
+    def plan(self, dialect: Dialect) -> _Plan:
+        key = (dialect.name, dialect.driver)
+        found = self._plans.get(key)
+        if found is None:
+            found = self._plans[key] = self._compile(dialect)
+        return found
+
+    def _compile(self, dialect: Dialect) -> _Plan:
+        compiled: Any = self.statement.compile(dialect=dialect, column_keys=self.columns)
+        if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+            raise ValueError("a prepared statement must be given every column that has a default")
+        order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        slots = []
+        for name in order:
+            bind = compiled.binds[name]
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            slots.append((name, process, _BOUND if bind.required else bind.effective_value))
+        columns: Any = getattr(self.statement, "selected_columns", None)
+        if columns is None:
+            columns = getattr(self.statement, "exported_columns", None) or ()
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        )
+        return _Plan(str(compiled), bool(compiled.positional), tuple(slots), results)
+
+    def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        plan = self.plan(conn.dialect)
+        raw = _run(conn, plan, values, lambda cursor: cursor.fetchone())
+        return None if raw is None else plan.row(raw)
+
+    def scalar(self, conn: Connection, values: Mapping[str, Any]) -> Any:
+        row = self.first(conn, values)
+        return None if row is None else row[0]
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        _run(conn, self.plan(conn.dialect), values, None)
+
+    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        plan = self.plan(conn.dialect)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(plan.sql, [plan.params(row) for row in rows])  # type: ignore[arg-type]
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _wrapped(conn, plan, rows, error, cursor) from error
+        finally:
+            cursor.close()
+
+
+def _run(
+    conn: Connection,
+    plan: _Plan,
+    values: Mapping[str, Any],
+    fetch: Callable[[Any], Any] | None,
+) -> Any:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(plan.sql, plan.params(values))
+        return fetch(cursor) if fetch else None
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(conn, plan, values, error, cursor) from error
+    finally:
+        cursor.close()
+
+
+def _wrapped(conn: Connection, plan: _Plan, params: Any, error: Any, cursor: Any) -> Any:
+    """The driver error as SQLAlchemy raises it; a lost connection is invalidated as Core would."""
+    if conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor):
+        conn.invalidate(error)
+    return exc.DBAPIError.instance(
+        plan.sql, params, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+    )
