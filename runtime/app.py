@@ -10,7 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from runtime.auth import api as auth_api
-from runtime.db.engine import make_engine, make_loop_engine, make_session_factory
+from runtime.db.engine import (
+    WalCheckpointer,
+    make_engine,
+    make_loop_engine,
+    make_session_factory,
+)
 from runtime.files import api as files_api
 from runtime.flows import api as instances_api
 from runtime.forms import public_api
@@ -34,6 +39,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
     app.state.session_factory = make_session_factory(engine)
     loop_engine = make_loop_engine(settings.database_url)
     app.state.loop_session_factory = loop_engine and make_session_factory(loop_engine)
+    app.state.wal_checkpointer = loop_engine and WalCheckpointer(settings.database_url)
     app.state.rate_limiter = RateLimiter()
     app.state.metrics = ops.Metrics()
     errors.install(app)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_timeout: int) -> None:
+def _sqlite_connect(
+    dbapi_connection: Any, _record: Any, *, busy_timeout: int, autocheckpoint: bool
+) -> None:
     # Let SQLAlchemy, not pysqlite, decide when transactions begin (see `_sqlite_begin`).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -25,6 +31,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_timeout: int) -
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    if not autocheckpoint:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -42,13 +50,16 @@ def _sqlite_begin(connection: Any) -> None:
         cursor.close()
 
 
-def make_engine(url: str, *, busy_timeout: int = BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(
+    url: str, *, busy_timeout: int = BUSY_TIMEOUT_MS, autocheckpoint: bool = True
+) -> Engine:
     """Create the engine for `url`.
 
     SQLite gets a single pooled connection: one writer per process. A pool of many writers on
     one SQLite file only turns into lock waits (p99 near 1 s under load), so requests queue for
     the connection instead, which is short because SQLite work is short. `busy_timeout` is how
-    long a SQLite transaction waits for another connection's write lock (0: fail at once).
+    long a SQLite transaction waits for another connection's write lock (0: fail at once);
+    without `autocheckpoint` its commits never copy the WAL back (see `WalCheckpointer`).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -62,7 +73,11 @@ def make_engine(url: str, *, busy_timeout: int = BUSY_TIMEOUT_MS) -> Engine:
             pool_timeout=30,
             connect_args={"check_same_thread": False},
         )
-        event.listen(engine, "connect", partial(_sqlite_connect, busy_timeout=busy_timeout))
+        event.listen(
+            engine,
+            "connect",
+            partial(_sqlite_connect, busy_timeout=busy_timeout, autocheckpoint=autocheckpoint),
+        )
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
@@ -77,12 +92,52 @@ def make_loop_engine(url: str) -> Engine | None:
     Short SQLite transactions cost less than handing them to a thread (~0.1–0.25 ms here), so
     the public submit runs on the loop. This connection never waits for the write lock (busy
     timeout 0): when another connection holds it, the caller retries on a thread with the
-    ordinary engine, so the event loop is never blocked behind a lock. PostgreSQL has none.
+    ordinary engine, so the event loop is never blocked behind a lock. Its commits do not
+    checkpoint either (a checkpoint's fsync stalled the loop for tens of ms); `WalCheckpointer`
+    does that on a thread. PostgreSQL has none.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return make_engine(url, busy_timeout=0)
+    return make_engine(url, busy_timeout=0, autocheckpoint=False)
+
+
+class WalCheckpointer:
+    """Copies the SQLite WAL back into the database on a thread, for commits made on the loop.
+
+    `committed()` is called on the event loop after each loop commit; every `every` commits it
+    starts one PASSIVE checkpoint (it never blocks readers or writers) on a worker thread, with
+    its own connection, unless one is still running.
+    """
+
+    def __init__(self, url: str, *, every: int = 100) -> None:
+        self.url = url
+        self.every = every
+        self.runs = 0
+        self.last: tuple[int, int, int] | None = None  # (busy, WAL frames, frames copied)
+        self._pending = 0
+        self._running = False
+
+    def committed(self) -> None:
+        self._pending += 1
+        if self._pending < self.every or self._running:
+            return
+        self._pending = 0
+        self._running = True
+        asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        # The outer loop of a background job: a failure is logged and the next one retries.
+        try:
+            path = make_url(self.url).database or ""
+            with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
+                row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            self.last = (int(row[0]), int(row[1]), int(row[2]))
+            self.runs += 1
+        except Exception:
+            log.exception("WAL checkpoint of %s failed", self.url)
+        finally:
+            self._running = False
 
 
 def is_lock_busy(error: BaseException) -> bool:

@@ -222,9 +222,12 @@ async def submit_form(request: Request) -> Response:
             if loop_factory is not None:
                 # SQLite: run on the loop when the write lock is free (see make_loop_engine).
                 try:
-                    return _submit_sync(loop_factory, *args, on_loop=True)
+                    response = _submit_sync(loop_factory, *args, on_loop=True)
                 except _LockBusy:
                     pass
+                else:
+                    request.app.state.wal_checkpointer.committed()
+                    return response
             factory = request.app.state.session_factory
             return await run_in_threadpool(_submit_sync, factory, *args)
     except FormworkError as error:

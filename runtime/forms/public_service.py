@@ -114,7 +114,7 @@ def submit(
     now: datetime,
 ) -> Outcome:
     """Store one public submission exactly once per idempotency key."""
-    digest = payload_hash(raw)
+    digest = payload_hash(raw) if idempotency_key else ""
     if idempotency_key:
         earlier = _EARLIER.first(
             db.connection(), {"app": form.app_key, "form": form.form_key, "key": idempotency_key}

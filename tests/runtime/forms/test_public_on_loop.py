@@ -84,3 +84,26 @@ def test_a_held_write_lock_sends_the_submission_to_a_thread(
     worker.join(timeout=15)
     assert result["status"] == 201, result
     assert lead_count(path) == before + 1
+
+
+def test_loop_commits_are_checkpointed_on_a_thread(served: tuple[TestClient, str]) -> None:
+    client, _path = served
+    app = client.app
+    loop_engine = app.state.loop_session_factory.kw["bind"]  # type: ignore[attr-defined]
+    with loop_engine.connect() as conn:
+        # The loop's own commits never checkpoint (its fsync would stall the loop) …
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    checkpointer = app.state.wal_checkpointer  # type: ignore[attr-defined]
+    checkpointer.every = 2
+    for i in range(4):
+        response = client.post("/f/crm/lead", json={**LEAD, "phone": f"1391111{i:04d}"})
+        assert response.status_code == 201
+    deadline = time.monotonic() + 10
+    while checkpointer.runs < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # … a worker thread does, and copies the whole WAL back.
+    assert checkpointer.runs >= 1
+    busy, frames, copied = checkpointer.last
+    assert busy == 0
+    assert frames > 0
+    assert copied == frames
