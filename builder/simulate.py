@@ -2,7 +2,8 @@
 
 Nothing is stored or sent: effects are collected as JSON. `run_action` effects are answered at
 once with a simulated `action_done` (a step of its own, marked `"auto": true`), as the shell
-does for `update_fields`, so a simulation runs through to the end nodes.
+does for `update_fields`, so a simulation runs through to the end nodes. A subflow is not
+simulated: its node waits for a `subflow_finished` event {key, outcome} among the given events.
 """
 
 from __future__ import annotations

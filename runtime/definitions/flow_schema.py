@@ -35,12 +35,17 @@ NODE_TYPES = (
 )
 APPROVAL_PORTS = ("approved", "rejected")
 DEFAULT_PORT = "out"
+# A subflow node leaves by the port named after the subflow's outcome when it is connected,
+# else by `out`.
+SUBFLOW_PORTS = (DEFAULT_PORT, "approved", "rejected", "completed", "withdrawn", "failed")
 
 
 def ports(node_type: str) -> tuple[str, ...]:
     """The exits a node of `node_type` has (an end node has none)."""
     if node_type == "approval":
         return APPROVAL_PORTS
+    if node_type == "subflow":
+        return SUBFLOW_PORTS
     if node_type == "end":
         return ()
     return (DEFAULT_PORT,)

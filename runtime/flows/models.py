@@ -16,7 +16,10 @@ class FlowInstance(Base):
     """One run of a published flow version on one record; `state` is the engine's JSON."""
 
     __tablename__ = "flow_instances"
-    __table_args__ = (Index("ix_flow_instances_record", "record_id", "status"),)
+    __table_args__ = (
+        Index("ix_flow_instances_record", "record_id", "status"),
+        Index("ix_flow_instances_parent", "parent_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     app_key: Mapped[str] = mapped_column(String(64))
@@ -32,6 +35,11 @@ class FlowInstance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A subflow's parent instance and the key of the parent's subflow node that waits for it.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flow_instances.id", ondelete="SET NULL")
+    )
+    parent_key: Mapped[str | None] = mapped_column(String(128))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's convention
 

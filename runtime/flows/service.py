@@ -117,31 +117,74 @@ def _advance(
     directory = org.directory(db)
     pending: list[Mapping[str, Any]] = [event]
     current: dict[str, Any] = dict(state) if state else {}
-    for _round in range(MAX_ROUNDS):
-        if not pending:
-            break
-        next_event = pending.pop(0)
-        if next_event.get("type") == "start":
-            out = engine.start(
-                flow,
-                record=next_event.get("record") or {},
-                submitter=str(next_event["submitter"]),
-                now=now,
-                directory=directory,
-            )
+    advancing = _advancing(db)
+    instance_id = instance.id  # read now: after a failed flush the object cannot load it
+    advancing.add(instance_id)
+    try:
+        for _round in range(MAX_ROUNDS):
+            if not pending:
+                break
+            next_event = pending.pop(0)
+            if next_event.get("type") == "start":
+                out = engine.start(
+                    flow,
+                    record=next_event.get("record") or {},
+                    submitter=str(next_event["submitter"]),
+                    now=now,
+                    directory=directory,
+                )
+            else:
+                out = engine.step(flow, current, next_event, now, directory=directory)
+            current = out.state
+            _save_trace(db, instance, out.trace, now)
+            pending += _apply(db, instance, out.effects, now)
         else:
-            out = engine.step(flow, current, next_event, now, directory=directory)
-        current = out.state
-        _save_trace(db, instance, out.trace, now)
-        pending += _apply(db, instance, out.effects, now)
-    else:
-        raise Conflict("flow_loop", "The flow fed itself too many events; it was stopped.")
-    instance.state = current
-    instance.status = str(current.get("status", "running"))
-    instance.updated_at = now
-    if instance.status in FINISHED and instance.finished_at is None:
-        instance.finished_at = now
-    db.flush()  # bumps instance.version: a concurrent step on the same instance fails here
+            raise Conflict("flow_loop", "The flow fed itself too many events; it was stopped.")
+        instance.state = current
+        instance.status = str(current.get("status", "running"))
+        instance.updated_at = now
+        finished_now = instance.status in FINISHED and instance.finished_at is None
+        if finished_now:
+            instance.finished_at = now
+        db.flush()  # bumps instance.version: a concurrent step on the same instance fails here
+    finally:
+        advancing.discard(instance_id)
+    if finished_now:
+        _finished(db, instance, now)
+
+
+def _advancing(db: Session) -> set[int]:
+    """Instances whose `_advance` is under way in this session (a parent launching a child)."""
+    found: set[int] = db.info.setdefault("flows_advancing", set())
+    return found
+
+
+def _finished(db: Session, instance: FlowInstance, now: datetime) -> None:
+    """An instance just ended: its running subflows end with it; its parent learns the outcome."""
+    children = db.scalars(
+        select(FlowInstance).where(
+            FlowInstance.parent_id == instance.id, FlowInstance.status.in_(OPEN_STATUSES)
+        )
+    )
+    for child in list(children):
+        by = _submitter(db, child)
+        handle_event(db, instance_id=child.id, event={"type": "withdraw", "by": by}, now=now)
+    if instance.parent_id is None or instance.parent_id in _advancing(db):
+        return  # no parent, or the parent is launching this child and reads its status itself
+    parent = db.get(FlowInstance, instance.parent_id)
+    if parent is None or parent.status in FINISHED:
+        return  # the parent ended first (and withdrew this child)
+    if parent.status != "running":
+        log.warning(
+            "subflow %s ended %s; its parent %s is %s and was not told",
+            instance.id,
+            instance.status,
+            instance.parent_id,
+            parent.status if parent else "gone",
+        )
+        return
+    event = {"type": "subflow_finished", "key": instance.parent_key, "outcome": instance.status}
+    handle_event(db, instance_id=parent.id, event=event, now=now)
 
 
 def _save_trace(
@@ -230,8 +273,9 @@ def _apply(
         elif isinstance(effect, fx.RunAction):
             follow_ups.append(_run_action(db, instance, effect, now))
         elif isinstance(effect, fx.StartSubflow):
-            # Subflows are not wired yet: the parent learns at once that it cannot continue.
-            follow_ups.append({"type": "subflow_finished", "key": effect.key, "outcome": "failed"})
+            follow_up = _start_subflow(db, instance, effect, now)
+            if follow_up is not None:
+                follow_ups.append(follow_up)
         # Notify and Finish: recorded in the trace by the engine; notifications come later.
     db.flush()  # pending ORM changes first (the task a person just closed)
     connection = db.connection()
@@ -266,6 +310,60 @@ def _apply(
             if isinstance(obj, Task) and obj.instance_id == instance.id:
                 db.expire(obj)
     return follow_ups
+
+
+MAX_SUBFLOW_DEPTH = 5
+
+
+def _start_subflow(
+    db: Session, parent: FlowInstance, effect: fx.StartSubflow, now: datetime
+) -> dict[str, Any] | None:
+    """Launch the subflow on the parent's record, with the parent's submitter.
+
+    Returns the parent's `subflow_finished` event when the child cannot start or has already
+    ended (auto-approved, say); otherwise the child tells the parent when it ends (`_finished`).
+    """
+
+    def failed(reason: str) -> dict[str, Any]:
+        log.warning("subflow %s of instance %s failed: %s", effect.flow, parent.id, reason)
+        return {"type": "subflow_finished", "key": effect.key, "outcome": "failed"}
+
+    if _depth(db, parent) >= MAX_SUBFLOW_DEPTH:
+        return failed(f"subflows nest deeper than {MAX_SUBFLOW_DEPTH}")
+    definition = next(
+        (d for d in _published_flows(db, app_key=parent.app_key) if d.key == effect.flow), None
+    )
+    record = db.get(Record, parent.record_id)
+    submitter = db.get(User, parent.submitter_id) if parent.submitter_id else None
+    if definition is None:
+        return failed("no published flow of that name")
+    if record is None or record.deleted_at is not None:
+        return failed("the record is deleted")
+    if definition.doc.get("form") != record.form_key:
+        return failed(f"it runs on {definition.doc.get('form')!r}, not on {record.form_key!r}")
+    if submitter is None:
+        return failed("the parent has no submitter")
+    child = _launch(
+        db,
+        definition=definition,
+        record=record,
+        actor=submitter,
+        now=now,
+        parent=(parent.id, effect.key),
+    )
+    if child.status in FINISHED:
+        return {"type": "subflow_finished", "key": effect.key, "outcome": child.status}
+    return None
+
+
+def _depth(db: Session, instance: FlowInstance) -> int:
+    depth = 0
+    parent_id = instance.parent_id
+    while parent_id is not None and depth <= MAX_SUBFLOW_DEPTH:
+        depth += 1
+        parent = db.get(FlowInstance, parent_id)
+        parent_id = parent.parent_id if parent else None
+    return depth
 
 
 def _run_action(
@@ -366,6 +464,14 @@ def instance_view(
         ],
         "version": instance.version,
         "field_permissions": permissions,
+        "parent": instance.parent_id,
+        "subflows": list(
+            db.scalars(
+                select(FlowInstance.id)
+                .where(FlowInstance.parent_id == instance.id)
+                .order_by(FlowInstance.id)
+            )
+        ),
     }
 
 
@@ -391,6 +497,13 @@ def _open_instances(db: Session, record_id: int) -> list[FlowInstance]:
     )
 
 
+def _governing_instances(db: Session, record_id: int) -> list[FlowInstance]:
+    """Open instances on the record, less parents waiting for an open subflow (it governs)."""
+    found = _open_instances(db, record_id)
+    waiting = {i.parent_id for i in found if i.parent_id is not None}
+    return [i for i in found if i.id not in waiting]
+
+
 def edit_rights(db: Session, *, record_id: int, user: User) -> set[str] | None:
     """The fields `user` may edit on a record now; None when no open flow restricts edits.
 
@@ -399,7 +512,7 @@ def edit_rights(db: Session, *, record_id: int, user: User) -> set[str] | None:
     edit everything. Flow actions (update_fields) do not go through this.
     """
     rights: set[str] | None = None
-    for instance in _open_instances(db, record_id):
+    for instance in _governing_instances(db, record_id):
         if instance.status == "returned" and instance.submitter_id == user.id:
             continue
         doc = definition_of(db, instance=instance)
@@ -412,7 +525,7 @@ def edit_rights(db: Session, *, record_id: int, user: User) -> set[str] | None:
 def hidden_fields(db: Session, *, record_id: int, user: User) -> set[str]:
     """Fields the node of `user`'s open task hides from them."""
     hidden: set[str] = set()
-    for instance in _open_instances(db, record_id):
+    for instance in _governing_instances(db, record_id):
         doc = definition_of(db, instance=instance)
         permissions = engine.field_permissions(doc, instance.state, user.username)
         hidden |= {key for key, perm in permissions.items() if perm == "hidden"}
@@ -436,9 +549,18 @@ def start_manually(
 
 
 def _launch(
-    db: Session, *, definition: PublishedFlow, record: Record, actor: User, now: datetime
+    db: Session,
+    *,
+    definition: PublishedFlow,
+    record: Record,
+    actor: User,
+    now: datetime,
+    parent: tuple[int, str] | None = None,
 ) -> FlowInstance:
-    """Create an instance of `definition` on `record` with `actor` as submitter, and start it."""
+    """Create an instance of `definition` on `record` with `actor` as submitter, and start it.
+
+    `parent` is (instance id, node key) for a subflow.
+    """
     instance = FlowInstance(
         app_key=record.app_key,
         flow_key=definition.key,
@@ -451,6 +573,8 @@ def _launch(
         trace_count=0,
         created_at=now,
         updated_at=now,
+        parent_id=parent[0] if parent else None,
+        parent_key=parent[1] if parent else None,
     )
     db.add(instance)
     db.flush()

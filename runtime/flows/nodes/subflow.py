@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from runtime.definitions.flow_schema import SUBFLOW_PORTS
 from runtime.flows.effects import StartSubflow
 from runtime.flows.events import Event, SubflowFinished
 from runtime.flows.nodes.base import Context, NodeType, Outcome, node_types
@@ -15,6 +16,7 @@ class SubflowNode(NodeType):
     label: ClassVar[dict[str, str]] = {"en": "Subflow", "zh-CN": "子流程"}
     icon = "subflow"
     group = "automation"
+    ports = SUBFLOW_PORTS
     config_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["flow"],
