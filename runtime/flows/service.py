@@ -431,6 +431,9 @@ def instance_view(
     )
     rows = db.scalars(select(Task).where(Task.instance_id == instance.id).order_by(Task.id))
     permissions: dict[str, str] = {}
+    hidden: set[str] = set()
+    if viewer is not None:
+        hidden = hidden_fields(db, record_id=instance.record_id, user=viewer)
     if viewer is not None and instance.status == "running":
         permissions = dict(
             engine.field_permissions(
@@ -448,8 +451,8 @@ def instance_view(
             "app": instance.app_key,
             "form": record.form_key if record else None,
             "id": instance.record_id,
-            "data": dict(record.data) if record else None,
-            "display": _display(db, record, locale) if record else {},
+            "data": without_hidden(record.data, hidden) if record else None,
+            "display": without_hidden(_display(db, record, locale), hidden) if record else {},
         },
         "tasks": tasks.task_views(db, tasks=list(rows)),
         "trace": [
@@ -524,12 +527,50 @@ def edit_rights(db: Session, *, record_id: int, user: User) -> set[str] | None:
 
 def hidden_fields(db: Session, *, record_id: int, user: User) -> set[str]:
     """Fields the node of `user`'s open task hides from them."""
-    hidden: set[str] = set()
-    for instance in _governing_instances(db, record_id):
+    return hidden_fields_by_record(db, record_ids=[record_id], user=user).get(record_id, set())
+
+
+def hidden_fields_by_record(
+    db: Session, *, record_ids: list[int], user: User
+) -> dict[int, set[str]]:
+    """Per record of `record_ids`, the fields open flows hide from `user` (one query)."""
+    if not record_ids:
+        return {}
+    rows = list(
+        db.scalars(
+            select(FlowInstance).where(
+                FlowInstance.record_id.in_(set(record_ids)),
+                FlowInstance.status.in_(OPEN_STATUSES),
+            )
+        )
+    )
+    waiting = {i.parent_id for i in rows if i.parent_id is not None}
+    hidden: dict[int, set[str]] = {}
+    for instance in rows:
+        if instance.id in waiting:
+            continue  # a parent waiting for its subflow: the subflow governs
         doc = definition_of(db, instance=instance)
         permissions = engine.field_permissions(doc, instance.state, user.username)
-        hidden |= {key for key, perm in permissions.items() if perm == "hidden"}
+        keys = {key for key, perm in permissions.items() if perm == "hidden"}
+        if keys:
+            hidden.setdefault(instance.record_id, set()).update(keys)
     return hidden
+
+
+def without_hidden(data: Mapping[str, Any], hidden: set[str]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in hidden}
+
+
+def timeline_without_hidden(items: list[dict[str, Any]], hidden: set[str]) -> list[dict[str, Any]]:
+    """Audit entries with the changes of hidden fields left out (entries left empty dropped)."""
+    if not hidden:
+        return items
+    out = []
+    for item in items:
+        changes = [c for c in item.get("changes", []) if c.get("field") not in hidden]
+        if changes or not item.get("changes"):
+            out.append({**item, "changes": changes})
+    return out
 
 
 def start_manually(

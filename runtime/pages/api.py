@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.definitions import store
 from runtime.fields import field_types
+from runtime.flows import service as flows
 from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath, request_locale
 from runtime.org.models import User
 from runtime.pages import render
@@ -77,10 +78,16 @@ def record_list(
     fields = [f for f in version.doc.get("fields", []) if not f.get("hidden")]
     columns = fields[:LIST_COLUMNS]
     page = records.list_records(db, form=version, cursor=cursor, limit=50)
+    hidden = flows.hidden_fields_by_record(db, record_ids=[r.id for r in page.records], user=user)
     rows = [
         {
             "id": r.id,
-            "cells": [_format(c, r.data.get(c["key"]), locale) for c in columns],
+            "cells": [
+                ""
+                if c["key"] in hidden.get(r.id, set())
+                else _format(c, r.data.get(c["key"]), locale)
+                for c in columns
+            ],
             "created_at": r.created_at.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M"),
         }
         for r in page.records
@@ -119,14 +126,15 @@ def record_detail(
 def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User) -> str:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     version = records.load_form(db, app_key=app, form_key=form)
-    fields = version.doc.get("fields", [])
+    hidden = flows.hidden_fields(db, record_id=record.id, user=user)
+    fields = [f for f in version.doc.get("fields", []) if f["key"] not in hidden]
     by_key = {f["key"]: f for f in fields}
     items = [
         _detail_item(db, app, f, record.data.get(f["key"]), locale)
         for f in fields
         if record.data.get(f["key"]) not in (None, "", [])
     ]
-    timeline = records.timeline(db, record=record)
+    timeline = flows.timeline_without_hidden(records.timeline(db, record=record), hidden)
     order = {f["key"]: index for index, f in enumerate(fields)}
     for event in timeline:
         event["at"] = _local_time(event["at"])

@@ -76,7 +76,7 @@ def list_records(
     app: SlugPath,
     form: SlugPath,
     db: DB,
-    _user: CurrentUser,
+    user: CurrentUser,
     filter: Annotated[str | None, Query()] = None,
     sort: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=records.MAX_PAGE)] = 50,
@@ -96,7 +96,18 @@ def list_records(
     page = records.list_records(
         db, form=version, condition=condition, sort=sort, limit=limit, cursor=cursor
     )
-    return RecordPage(items=[RecordOut.of(r) for r in page.records], next_cursor=page.next_cursor)
+    hidden = flows.hidden_fields_by_record(db, record_ids=[r.id for r in page.records], user=user)
+    return RecordPage(
+        items=[_visible(RecordOut.of(r), hidden.get(r.id, set())) for r in page.records],
+        next_cursor=page.next_cursor,
+    )
+
+
+def _visible(out: RecordOut, hidden: set[str]) -> RecordOut:
+    """The record without the fields an open flow node hides from the caller (decision 0007)."""
+    if hidden:
+        out.data = flows.without_hidden(out.data, hidden)
+    return out
 
 
 @router.get("/{record_id}")
@@ -110,11 +121,7 @@ def get_record(
 ) -> RecordOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
     response.headers["ETag"] = f'"{record.version}"'
-    out = RecordOut.of(record)
-    hidden = flows.hidden_fields(db, record_id=record.id, user=user)
-    if hidden:
-        out.data = {key: value for key, value in out.data.items() if key not in hidden}
-    return out
+    return _visible(RecordOut.of(record), flows.hidden_fields(db, record_id=record.id, user=user))
 
 
 @router.patch("/{record_id}")
@@ -143,7 +150,7 @@ def update_record(
         writable=rights,
     )
     commit(db)
-    return RecordOut.of(record)
+    return _visible(RecordOut.of(record), flows.hidden_fields(db, record_id=record.id, user=user))
 
 
 @router.delete("/{record_id}", status_code=204)
@@ -164,10 +171,12 @@ def delete_record(
 
 @router.get("/{record_id}/timeline")
 def record_timeline(
-    app: SlugPath, form: SlugPath, record_id: RecordIdPath, db: DB, _user: CurrentUser
+    app: SlugPath, form: SlugPath, record_id: RecordIdPath, db: DB, user: CurrentUser
 ) -> TimelineOut:
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
-    return TimelineOut(record_id=record.id, items=records.timeline(db, record=record))
+    hidden = flows.hidden_fields(db, record_id=record.id, user=user)
+    items = flows.timeline_without_hidden(records.timeline(db, record=record), hidden)
+    return TimelineOut(record_id=record.id, items=items)
 
 
 @router.post("/{record_id}/flows/{flow_key}/start", status_code=201)
