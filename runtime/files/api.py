@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,7 @@ from runtime.files import storage
 from runtime.files.schemas import FileOut
 from runtime.http.deps import (
     DB,
+    MAX_DB_INT,
     CurrentUser,
     SettingsDep,
     SlugPath,
@@ -31,6 +32,7 @@ from runtime.http.deps import (
 )
 from runtime.http.errors import error_body
 from runtime.records import service as records
+from runtime.tasks import service as tasks
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,65 @@ async def upload_file(
     locale = request_locale(request)
     version = await run_in_threadpool(records.load_form, db, app_key=app, form_key=form)
     config = files.load_attachment_field(version, field_key=field).get("config") or {}
+    return await _store_upload(
+        request, db, user.id, settings.files_dir, config, field, locale, x_filename
+    )
+
+
+TASK_UPLOAD_DESCRIPTION = """
+Upload one file to attach to a decision on an open task (the assignee only).
+
+Raw body as for form attachments (`X-Filename`, `Content-Type`, `Content-Length`); the limits
+are an attachment field's defaults. Send the answer's `id` in `attachments` when completing the
+task.
+"""
+
+
+@router.post(
+    "/api/tasks/{task_id}/files",
+    status_code=201,
+    summary="Upload a file for a task decision (raw body)",
+    description=TASK_UPLOAD_DESCRIPTION,
+    responses={403: _ERRORS, 404: _ERRORS, 409: _ERRORS, 413: _ERRORS, 422: _ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The raw file bytes.",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload_task_file(
+    task_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)],
+    request: Request,
+    db: DB,
+    user: CurrentUser,
+    settings: SettingsDep,
+    x_filename: Annotated[
+        str | None, Header(description="File name; percent-encoded UTF-8 allowed.")
+    ] = None,
+) -> FileOut:
+    # Only the assignee of the open task may attach files to its decision.
+    await run_in_threadpool(
+        tasks.load_open_task, db, task_id=task_id, user=user, expected_version=None
+    )
+    locale = request_locale(request)
+    return await _store_upload(
+        request, db, user.id, settings.files_dir, {}, "attachments", locale, x_filename
+    )
+
+
+async def _store_upload(
+    request: Request,
+    db: Session,
+    user_id: int,
+    files_dir: Any,
+    config: Mapping[str, Any],
+    field: str,
+    locale: str,
+    x_filename: str | None,
+) -> FileOut:
+    """Check, stream to disk and register one uploaded file under `config`'s limits."""
     name = files.clean_filename(x_filename)
     content_type = files.clean_content_type(request.headers.get("content-type"))
 
@@ -129,7 +190,7 @@ async def upload_file(
         check(_declared_size(request))
     except ValueProblem as problem:
         raise _refusal(problem, field, locale) from None
-    with storage.BlobWriter(settings.files_dir) as writer:
+    with storage.BlobWriter(files_dir) as writer:
         await _receive(request, writer, check, field, locale)
         if writer.size == 0:
             message = EMPTY_FILE.get(locale, EMPTY_FILE["en"])
@@ -144,7 +205,7 @@ async def upload_file(
     # The blob is in place before the row commits: a failed commit leaves an unreferenced
     # blob (harmless, content-addressed), never a row without content.
     return await run_in_threadpool(
-        _save_row, db, name=name, content_type=content_type, blob=blob, user_id=user.id
+        _save_row, db, name=name, content_type=content_type, blob=blob, user_id=user_id
     )
 
 

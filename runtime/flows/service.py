@@ -453,6 +453,9 @@ def instance_view(
             "id": instance.record_id,
             "data": without_hidden(record.data, hidden) if record else None,
             "display": without_hidden(_display(db, record, locale), hidden) if record else {},
+            "display_rows": without_hidden(_display_rows(db, record, locale), hidden)
+            if record
+            else {},
         },
         "tasks": tasks.task_views(db, tasks=list(rows)),
         "trace": [
@@ -626,6 +629,35 @@ def _launch(
 
 def _open_instances_of(db: Session, record_id: int, flow_key: str) -> list[FlowInstance]:
     return [i for i in _open_instances(db, record_id) if i.flow_key == flow_key]
+
+
+def _display_rows(db: Session, record: Record, locale: str) -> dict[str, list[list[str]]]:
+    """Line items cell by cell, each cell as its column's type formats it."""
+    form = records.load_form(db, app_key=record.app_key, form_key=record.form_key)
+    out: dict[str, list[list[str]]] = {}
+    for field in form.doc.get("fields", []):
+        rows = record.data.get(field["key"])
+        if field["type"] != "line_items" or not isinstance(rows, list):
+            continue
+        columns = (field.get("config") or {}).get("columns", [])
+        out[field["key"]] = [
+            [
+                _cell(column, row.get(column["key"]) if isinstance(row, Mapping) else None, locale)
+                for column in columns
+            ]
+            for row in rows
+        ]
+    return out
+
+
+def _cell(column: Mapping[str, Any], value: Any, locale: str) -> str:
+    entry = field_types.get(column.get("type", "text"))
+    if value in (None, "") or entry is None:
+        return "" if value is None else str(value)
+    try:
+        return entry.format(value, column.get("config", {}), locale)
+    except (TypeError, ValueError, ArithmeticError):  # a value stored by an older version
+        return str(value)
 
 
 def _display(db: Session, record: Record, locale: str) -> dict[str, str]:

@@ -116,6 +116,7 @@ def _view(
         title = records.title_of(form.doc, record.data, record.id)
     return {
         "id": task.id,
+        "key": task.key,
         "instance_id": instance.id,
         "app": instance.app_key,
         "flow": instance.flow_key,
@@ -141,6 +142,11 @@ def _view(
             "title": title,
         },
     }
+
+
+def load_open_task(db: Session, *, task_id: int, user: User, expected_version: int | None) -> Task:
+    """The open task `user` holds (403 someone else's, 409 closed or changed, 404 none)."""
+    return _open_task_of(db, task_id, user, expected_version)
 
 
 def _open_task_of(db: Session, task_id: int, user: User, expected_version: int | None) -> Task:
