@@ -147,3 +147,53 @@ def test_batch_approve_in_english(server, browser):
     page.click(".fw-todo__tab[data-box=submitted]")
     page.wait_for_selector(".fw-todo__empty")
     assert errors == []
+
+
+def test_return_to_the_submitter_with_a_file_and_line_items_as_a_table(server, browser):
+    base, key = server
+    created = create_big_quote(base, key, "青松医疗")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "zhao")
+    task_id = task_id_for(base, page, created["id"])
+    page.click(f"[data-task-id='{task_id}']")
+    page.wait_for_selector("[data-action=return]")
+    panel = page.locator("#fw-todo-panel")
+    # Line items read as a table, each cell formatted by its column's type.
+    table = panel.locator("[data-field-key=items] table.fw-todo__rows")
+    assert "企业版" in table.locator("tbody tr").first.inner_text()
+    assert "¥900,000.00" in table.locator("tbody tr").first.inner_text()
+    panel.locator("textarea.fw-todo__comment").fill("请补充比价单")
+    panel.locator("input.fw-todo__files").set_input_files(
+        files=[
+            {
+                "name": "比价说明.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n",
+            }
+        ]
+    )
+    page.click("[data-action=return]")
+    picker = panel.locator("select.fw-todo__picker")
+    picker.wait_for()
+    labels = picker.locator("option").all_inner_texts()
+    assert labels[0].startswith("按节点设置")
+    assert labels[-1] == "发起人"
+    picker.select_option("submitter")
+    shot(page, "todo-return-picker")
+    page.click("[data-action=confirm]")
+    page.wait_for_selector(f"[data-task-id='{task_id}']", state="detached")
+    assert quote(base, key, created["id"])["status"] != "已批准"
+    # The decided task shows the file in its history.
+    page.select_option("[data-action=status]", "done")
+    page.click(f"[data-task-id='{task_id}']")
+    link = panel.locator(".fw-todo__attachments a", has_text="比价说明.pdf")
+    link.wait_for()
+    assert "zhao 退回" in panel.locator(".fw-todo__history").inner_text()
+    shot(page, "todo-returned-with-file")
+    href = link.get_attribute("href")
+    assert href is not None
+    body = page.evaluate(f"fetch('{href}').then(r => r.text())")
+    assert body.startswith("%PDF-1.4")
+    assert errors == []

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { ApiError, api, problemsOf, readCookie } from '../../static/js/core/api.js';
+import { ApiError, api, problemsOf, readCookie, upload } from '../../static/js/core/api.js';
 import {
   ageText,
   canDecide,
@@ -13,6 +13,7 @@ import {
   historyLines,
   panelFields,
   pick,
+  returnTargets,
   showValue,
 } from '../../static/js/pages/todo.js';
 
@@ -191,4 +192,53 @@ test('showValue prefers the server text for formatted types only', () => {
   assert.equal(showValue({ type: 'money' }, '900.00', 'zh-CN'), '900.00');
   const select = { type: 'select', config: { options: [{ value: 'a', label: { 'zh-CN': '甲' } }] } };
   assert.equal(showValue(select, 'a', 'zh-CN', 'ignored'), '甲');
+});
+
+test('completeBody adds the return target and the attachments only when given', () => {
+  assert.deepEqual(completeBody({ outcome: 'return', toNode: 'manager', attachments: ['f1'] }), {
+    outcome: 'return',
+    comment: '',
+    to_node: 'manager',
+    attachments: ['f1'],
+  });
+  assert.deepEqual(completeBody({ outcome: 'return', toNode: '', attachments: [] }), { outcome: 'return', comment: '' });
+});
+
+test('returnTargets offers earlier approval nodes (latest last), then the submitter', () => {
+  const nodes = [
+    { id: 'start', type: 'start' },
+    { id: 'manager', type: 'approval' },
+    { id: 'route', type: 'condition' },
+    { id: 'finance', type: 'approval' },
+    { id: 'director', type: 'approval' },
+  ];
+  const entered = (node) => ({ node, kind: 'entered', data: {} });
+  const trace = [entered('start'), entered('finance'), entered('manager'), entered('route'), entered('finance'), entered('director')];
+  const targets = returnTargets(trace, nodes, 'director', (id) => `<${id}>`, { return_default: '默认', return_submitter: '发起人' });
+  assert.deepEqual(targets, [
+    { value: '', label: '默认' },
+    { value: 'manager', label: '<manager>' },
+    { value: 'finance', label: '<finance>' },
+    { value: 'submitter', label: '发起人' },
+  ]);
+});
+
+test('historyLines gives a vote the files of its task', () => {
+  const trace = [{ seq: 1, node: 'director', kind: 'vote', data: { by: 'qian', outcome: 'reject', task: 'director:1:t0' }, at: 'x' }];
+  const tasks = [{ key: 'director:1:t0', attachments: [{ id: 'f1', name: '比价单.pdf' }] }];
+  const [line] = historyLines(trace, words, (id) => id || '', tasks);
+  assert.deepEqual(line.files, [{ id: 'f1', name: '比价单.pdf' }]);
+  assert.deepEqual(historyLines(trace, words, (id) => id || '')[0].files, []);
+});
+
+test('upload sends the raw file with its name, type and the CSRF header', async () => {
+  const { calls, impl } = fakeFetch(201, { id: 'f1', name: '报价 单.pdf' });
+  const file = new File(['%PDF-1.4'], '报价 单.pdf', { type: 'application/pdf' });
+  const out = await upload('/api/tasks/3/files', file, { fetchImpl: impl, cookies: 'fw_csrf=abc' });
+  assert.equal(out.id, 'f1');
+  assert.equal(calls[0].init.method, 'POST');
+  assert.equal(calls[0].init.body, file);
+  assert.equal(calls[0].init.headers['Content-Type'], 'application/pdf');
+  assert.equal(calls[0].init.headers['X-Filename'], encodeURIComponent('报价 单.pdf'));
+  assert.equal(calls[0].init.headers['X-CSRF-Token'], 'abc');
 });

@@ -64,16 +64,17 @@ export function problemsOf(body, status) {
 }
 
 /**
- * Call the API. GET when `body` is undefined, else the method given (default POST).
+ * Call the API. GET when there is no `body` (JSON) nor `raw` (bytes), else the method given
+ * (default POST).
  * @param {string} path
- * @param {{method?: string, body?: unknown, fetchImpl?: typeof fetch, cookies?: string}} [options]
+ * @param {{method?: string, body?: unknown, raw?: Blob, headers?: Record<string, string>, fetchImpl?: typeof fetch, cookies?: string}} [options]
  * @returns {Promise<any>}
  */
 export async function api(path, options = {}) {
-  const { body, fetchImpl = globalThis.fetch } = options;
-  const method = options.method || (body === undefined ? 'GET' : 'POST');
+  const { body, raw, fetchImpl = globalThis.fetch } = options;
+  const method = options.method || (body === undefined && raw === undefined ? 'GET' : 'POST');
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...(options.headers || {}) };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const cookies = options.cookies ?? (typeof document !== 'undefined' ? document.cookie : '');
@@ -84,7 +85,7 @@ export async function api(path, options = {}) {
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   let data = null;
@@ -102,3 +103,17 @@ export async function api(path, options = {}) {
 export const get = (/** @type {string} */ path) => api(path);
 export const post = (/** @type {string} */ path, /** @type {unknown} */ body = {}) =>
   api(path, { method: 'POST', body });
+
+/**
+ * Upload one file as the raw request body (the server streams it): `{id, name, …}` back.
+ * @param {string} path
+ * @param {File} file
+ * @param {{fetchImpl?: typeof fetch, cookies?: string}} [options]
+ */
+export const upload = (path, file, options = {}) =>
+  api(path, {
+    ...options,
+    method: 'POST',
+    raw: file,
+    headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-Filename': encodeURIComponent(file.name) },
+  });

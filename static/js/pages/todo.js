@@ -4,7 +4,7 @@
  * record's fields (per the node's field permissions), the history and the approval buttons.
  * Pure helpers are exported for tests; the DOM part starts only in a browser.
  */
-import { ApiError, get, post } from '../core/api.js';
+import { ApiError, get, post, upload } from '../core/api.js';
 import { append, h } from '../core/dom.js';
 
 const MINUTE = 60_000;
@@ -100,14 +100,43 @@ export function changedValues(original, edited) {
 
 /**
  * The body of POST /api/tasks/{id}/complete.
- * @param {{outcome: string, comment?: string, data?: Record<string, any>, version?: number}} args
+ * @param {{outcome: string, comment?: string, data?: Record<string, any>, version?: number, toNode?: string, attachments?: string[]}} args
  */
-export function completeBody({ outcome, comment = '', data = {}, version }) {
+export function completeBody({ outcome, comment = '', data = {}, version, toNode = '', attachments = [] }) {
   /** @type {Record<string, any>} */
   const body = { outcome, comment: comment.trim() };
   if (Object.keys(data).length) body.data = data;
   if (Number.isInteger(version)) body.version = version;
+  if (toNode) body.to_node = toNode;
+  if (attachments.length) body.attachments = attachments;
   return body;
+}
+
+/**
+ * Where a return may send the record: earlier approval nodes of this instance (latest last), then
+ * the submitter. An empty value means the node's own setting (by default the previous node).
+ * @param {any[]} trace  the instance trace
+ * @param {any[]} nodes  the flow's nodes
+ * @param {string} current  the node of the task being decided
+ * @param {(id: string) => string} nodeLabel
+ * @param {Record<string, string>} w
+ * @returns {{value: string, label: string}[]}
+ */
+export function returnTargets(trace, nodes, current, nodeLabel, w) {
+  const approvals = new Set((nodes || []).filter((n) => n.type === 'approval').map((n) => n.id));
+  const earlier = [];
+  for (const entry of trace || []) {
+    const id = entry.node;
+    if (entry.kind !== 'entered' || id === current || !approvals.has(id)) continue;
+    const at = earlier.indexOf(id);
+    if (at >= 0) earlier.splice(at, 1);
+    earlier.push(id);
+  }
+  return [
+    { value: '', label: w.return_default ?? 'default' },
+    ...earlier.map((id) => ({ value: id, label: nodeLabel(id) })),
+    { value: 'submitter', label: w.return_submitter ?? 'submitter' },
+  ];
 }
 
 // Types whose server-formatted text (record.display) reads best: money, dates, phones …
@@ -143,9 +172,11 @@ export function showValue(field, value, lang, display) {
  * @param {any[]} trace
  * @param {Record<string, string>} w
  * @param {(node: string | null) => string} nodeLabel
- * @returns {{seq: number, at: string, node: string, text: string, comment: string, kind: string}[]}
+ * @param {any[]} [tasks]  the instance's tasks: a vote shows the files of its task
+ * @returns {{seq: number, at: string, node: string, text: string, comment: string, kind: string, files: any[]}[]}
  */
-export function historyLines(trace, w, nodeLabel) {
+export function historyLines(trace, w, nodeLabel, tasks = []) {
+  const files = new Map((tasks || []).map((t) => [t.key, t.attachments || []]));
   const lines = [];
   for (const entry of trace || []) {
     const d = entry.data || {};
@@ -169,6 +200,7 @@ export function historyLines(trace, w, nodeLabel) {
         text,
         comment: d.comment || '',
         kind: entry.kind,
+        files: entry.kind === 'vote' && d.task ? files.get(d.task) || [] : [],
       });
     }
   }
@@ -321,27 +353,42 @@ function start(root) {
         inputs.set(field.key, input);
         return h('div', { class: 'fw-todo__field fw-todo__field--edit', dataset: { fieldKey: field.key } }, h('label', null, label, input));
       }
-      return h('div', { class: 'fw-todo__field', dataset: { fieldKey: field.key } }, h('dt', null, label), h('dd', null, showValue(field, value, lang, instance.record?.display?.[field.key])));
+      const rows = instance.record?.display_rows?.[field.key];
+      const shown = field.type === 'line_items' && Array.isArray(rows)
+        ? lineItemsTable(field, rows)
+        : showValue(field, value, lang, instance.record?.display?.[field.key]);
+      return h('div', { class: 'fw-todo__field', dataset: { fieldKey: field.key } }, h('dt', null, label), h('dd', null, shown));
     });
     const labels = Object.fromEntries((flow.nodes || []).map((/** @type {any} */ n) => [n.id, n.label]));
     const nodeLabel = (/** @type {string | null} */ id) => (id ? pick(labels[id] ?? (id === task.node ? task.node_label : id), lang) : '');
-    const history = historyLines(instance.trace, words, nodeLabel);
+    const history = historyLines(instance.trace, words, nodeLabel, instance.tasks);
     const comment = h('textarea', { class: 'fw-todo__comment', rows: '3', maxlength: '2000' });
+    const fileInput = /** @type {HTMLInputElement} */ (h('input', { type: 'file', multiple: true, class: 'fw-todo__files', 'aria-label': w('attach') }));
     const extra = h('div', { class: 'fw-todo__extra' });
     const commentText = () => /** @type {HTMLTextAreaElement} */ (comment).value;
 
-    /** @param {string} outcome */
-    const complete = (outcome) => act(() => {
+    /** @param {string} outcome @param {string} [toNode] */
+    const complete = (outcome, toNode = '') => act(async () => {
       const edited = Object.fromEntries([...inputs].map(([key, input]) => [key, input.value]));
-      const body = completeBody({ outcome, comment: commentText(), data: outcome === 'approve' ? changedValues(data, edited) : {}, version: task.version });
+      const attachments = [];
+      for (const file of fileInput.files || []) attachments.push((await upload(`/api/tasks/${task.id}/files`, file)).id);
+      const body = completeBody({ outcome, comment: commentText(), data: outcome === 'approve' ? changedValues(data, edited) : {}, version: task.version, toNode, attachments });
       return post(`/api/tasks/${task.id}/complete`, body);
     });
+    const chooseReturn = () => {
+      const targets = returnTargets(instance.trace, flow.nodes, task.node, (id) => nodeLabel(id), words);
+      const select = /** @type {HTMLSelectElement} */ (h('select', { class: 'fw-todo__picker', 'aria-label': w('return_to') },
+        targets.map((t) => h('option', { value: t.value }, t.label))));
+      extra.replaceChildren(h('div', { class: 'fw-todo__pick' }, h('label', null, w('return_to'), select),
+        h('button', { type: 'button', class: 'fw-button fw-button--primary', dataset: { action: 'confirm' }, onClick: () => complete('return', select.value) }, w('confirm')),
+        h('button', { type: 'button', class: 'fw-button', dataset: { action: 'cancel' }, onClick: () => extra.replaceChildren() }, w('cancel'))));
+    };
     const actions = [];
     if (decide) {
       actions.push(
         button('approve', () => complete('approve'), true),
         button('reject', () => complete('reject')),
-        button('return', () => complete('return')),
+        button('return', chooseReturn),
         button('transfer', () => pickUsers(extra, false, (chosen) => act(() => post(`/api/tasks/${task.id}/transfer`, { user: chosen[0] })))),
         button('add_signer', () => pickUsers(extra, true, (chosen, position) => act(() => post(`/api/tasks/${task.id}/add-signer`, { users: chosen, position })))),
       );
@@ -369,9 +416,22 @@ function start(root) {
         h('li', { dataset: { kind: line.kind } },
           h('div', null, h('strong', null, line.node), ' ', line.text),
           line.comment ? h('blockquote', null, line.comment) : null,
+          line.files.length ? h('ul', { class: 'fw-todo__attachments' }, line.files.map((/** @type {any} */ f) =>
+            h('li', null, h('a', { href: `/api/files/${encodeURIComponent(f.id)}`, download: f.name }, f.name)))) : null,
           h('time', null, dueInfo(line.at, 0).text)))),
-      actions.length ? h('div', { class: 'fw-todo__actions' }, decide ? h('label', { class: 'fw-todo__comment-label' }, w('comment'), comment) : null, h('div', { class: 'fw-todo__buttons' }, actions), extra) : null,
+      actions.length ? h('div', { class: 'fw-todo__actions' },
+        decide ? h('label', { class: 'fw-todo__comment-label' }, w('comment'), comment) : null,
+        decide ? h('label', { class: 'fw-todo__files-label' }, w('attach'), fileInput) : null,
+        h('div', { class: 'fw-todo__buttons' }, actions), extra) : null,
     ]);
+  }
+
+  /** @param {any} field @param {string[][]} rows */
+  function lineItemsTable(field, rows) {
+    const columns = field.config?.columns || [];
+    return h('table', { class: 'fw-todo__rows' },
+      h('thead', null, h('tr', null, columns.map((/** @type {any} */ c) => h('th', null, pick(c.label ?? c.key, lang))))),
+      h('tbody', null, rows.map((cells) => h('tr', null, cells.map((cell) => h('td', null, cell))))));
   }
 
   /** @param {string} key @param {() => void} onClick @param {boolean} [primary] */
