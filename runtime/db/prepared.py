@@ -87,6 +87,11 @@ class Prepared:
         )
         return _Plan(str(compiled), bool(compiled.positional), tuple(slots), results)
 
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        plan = self.plan(conn.dialect)
+        raw = _run(conn, plan, values, lambda cursor: cursor.fetchall())
+        return [plan.row(row) for row in raw]
+
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         plan = self.plan(conn.dialect)
         raw = _run(conn, plan, values, lambda cursor: cursor.fetchone())

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from runtime.db.prepared import Prepared
 from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
@@ -34,6 +35,34 @@ from runtime.tasks.models import Task
 
 log = logging.getLogger(__name__)
 
+_INSERT_TRACE = Prepared(
+    insert(FlowTrace), columns=("instance_id", "seq", "node", "kind", "data", "at")
+)
+_INSERT_TASKS = Prepared(
+    insert(Task),
+    columns=(
+        "instance_id",
+        "key",
+        "node",
+        "kind",
+        "assignee_id",
+        "status",
+        "due_at",
+        "created_at",
+        "version",
+    ),
+)
+_INSERT_TIMERS = Prepared(
+    insert(Timer), columns=("instance_id", "key", "due_at", "status", "payload")
+)
+_FLOW_STAMPS = Prepared(
+    select(*store.STAMP_COLUMNS).where(
+        Definition.app_key == bindparam("app"),
+        Definition.kind == "flows",
+        Definition.status == "published",
+    )
+)
+
 MAX_ROUNDS = 100  # internal effects fed back per event (a loop guard, not a real limit)
 FINISHED = frozenset({"approved", "rejected", "completed", "withdrawn", "failed"})
 
@@ -49,14 +78,7 @@ class PublishedFlow:
 def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
     """The latest published version of each flow of the app (documents cached)."""
     latest: dict[str, store.Stamp] = {}
-    rows = db.execute(
-        select(*store.STAMP_COLUMNS).where(
-            Definition.app_key == app_key,
-            Definition.kind == "flows",
-            Definition.status == "published",
-        )
-    )
-    for row in rows:
+    for row in _FLOW_STAMPS.rows(db.connection(), {"app": app_key}):
         stamp = store.Stamp(*row)
         if stamp.key not in latest or latest[stamp.key].version < stamp.version:
             latest[stamp.key] = stamp
@@ -149,8 +171,12 @@ def _advance(
         db.flush()  # bumps instance.version: a concurrent step on the same instance fails here
     finally:
         advancing.discard(instance_id)
-    if finished_now:
+    if finished_now and (instance.parent_id is not None or _has_subflows(flow)):
         _finished(db, instance, now)
+
+
+def _has_subflows(flow: Mapping[str, Any]) -> bool:
+    return any(node.get("type") == "subflow" for node in flow.get("nodes", []))
 
 
 def _advancing(db: Session) -> set[int]:
@@ -205,7 +231,7 @@ def _save_trace(
                 "at": now,
             }
         )
-    db.connection().execute(insert(FlowTrace), rows)
+    _INSERT_TRACE.run_many(db.connection(), rows)
 
 
 def _jsonable(value: Any) -> Any:
@@ -221,8 +247,8 @@ def _jsonable(value: Any) -> Any:
 def _user_ids(db: Session, usernames: set[str]) -> dict[str, int]:
     if not usernames:
         return {}
-    rows = db.execute(select(User.username, User.id).where(User.username.in_(usernames)))
-    return {row.username: row.id for row in rows}
+    known = org.user_ids(db)
+    return {name: known[name] for name in usernames if name in known}
 
 
 def _apply(
@@ -299,10 +325,8 @@ def _apply(
             )
             .values(status="cancelled")
         )
-    if new_tasks:
-        connection.execute(insert(Task), new_tasks)
-    if new_timers:
-        connection.execute(insert(Timer), new_timers)
+    _INSERT_TASKS.run_many(connection, new_tasks)
+    _INSERT_TIMERS.run_many(connection, new_timers)
     if cancelled_tasks:
         # Task objects this session loaded must see the cancellations. Only those: expiring the
         # instance would make its optimistic-lock version reload from the database.

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from runtime.auth.passwords import hash_password
+from runtime.db.prepared import Prepared
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from runtime.org.directory import Directory
 from runtime.org.models import Department, Role, User, user_roles
+from runtime.records.models import SerialCounter
 
 
 def get_user(db: Session, *, username: str) -> User | None:
@@ -99,28 +107,87 @@ def set_head(db: Session, *, department: Department, user: User) -> None:
     db.flush()
 
 
+ORG_SCOPE = "org/generation"
+_ORG_TOKEN = Prepared(select(SerialCounter.value).where(SerialCounter.scope == ORG_SCOPE))
+_ORG_MODELS = (User, Department, Role)
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    token: int | None
+    directory: Directory
+    user_ids: Mapping[str, int]  # every user, active or not
+
+
+_SNAPSHOTS: dict[str, _Snapshot] = {}
+
+
+@event.listens_for(Session, "after_flush")
+def _stamp_org_change(session: Session, _context: Any) -> None:
+    """A flush that touches users, departments or roles gives the organisation a new token.
+
+    The token is random, not a counter: a rolled-back change must never leave a cached
+    directory that a later, different change would match.
+    """
+    touched = chain(session.new, session.dirty, session.deleted)
+    if not any(isinstance(obj, _ORG_MODELS) for obj in touched):
+        return
+    conn = session.connection()
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    token = secrets.randbits(62)
+    conn.execute(
+        insert(SerialCounter)
+        .values(scope=ORG_SCOPE, value=token)
+        .on_conflict_do_update(index_elements=["scope"], set_={"value": token})
+    )
+
+
 def directory(db: Session) -> Directory:
-    """The organisation as plain data, read with three light queries (no ORM objects)."""
+    """The organisation as plain data; rebuilt only when its token changed (one small query)."""
+    return _snapshot(db).directory
+
+
+def user_ids(db: Session) -> Mapping[str, int]:
+    """Username → id of every user (from the same snapshot as the directory)."""
+    return _snapshot(db).user_ids
+
+
+def _snapshot(db: Session) -> _Snapshot:
     db.flush()  # changes pending in this session belong in the directory too
     connection = db.connection()
+    token = _ORG_TOKEN.scalar(connection, {})
+    key = str(connection.engine.url)
+    cached = _SNAPSHOTS.get(key)
+    if cached is not None and token is not None and cached.token == token:
+        return cached
+    snapshot = _read(connection, token)
+    if len(_SNAPSHOTS) > 64:
+        _SNAPSHOTS.clear()
+    _SNAPSHOTS[key] = snapshot
+    return snapshot
+
+
+def _read(connection: Connection, token: int | None) -> _Snapshot:
+    """Three light queries (no ORM objects)."""
     departments = connection.execute(
         select(Department.id, Department.code, Department.parent_id, Department.head_id)
     ).all()
     users = connection.execute(
-        select(User.id, User.username, User.department_id).where(User.is_active.is_(True))
+        select(User.id, User.username, User.department_id, User.is_active)
     ).all()
     memberships = connection.execute(
         select(user_roles.c.user_id, Role.key).join(Role, Role.id == user_roles.c.role_id)
     ).all()
+    active = [u for u in users if u.is_active]
     code_by_id = {d.id: d.code for d in departments}
-    username_by_id = {u.id: u.username for u in users}
+    username_by_id = {u.id: u.username for u in active}
     roles: dict[str, list[str]] = {}
     for user_id, key in memberships:
         if user_id in username_by_id:
             roles.setdefault(key, []).append(username_by_id[user_id])
-    return Directory(
+    found = Directory(
         department_of={
-            u.username: code_by_id.get(u.department_id) if u.department_id else None for u in users
+            u.username: code_by_id.get(u.department_id) if u.department_id else None for u in active
         },
         head_of={d.code: username_by_id.get(d.head_id) if d.head_id else None for d in departments},
         parent_of={
@@ -128,3 +195,4 @@ def directory(db: Session) -> Directory:
         },
         members_of_role={key: tuple(sorted(names)) for key, names in roles.items()},
     )
+    return _Snapshot(token, found, {u.username: u.id for u in users})

@@ -36,7 +36,10 @@ WORDS = {
     "reject": {"zh-CN": "驳回", "en": "Reject"},
     "return": {"zh-CN": "退回", "en": "Return"},
     "return_to": {"zh-CN": "退回到", "en": "Return to"},
-    "return_default": {"zh-CN": "按节点设置（默认上一节点）", "en": "As the node says (the previous one)"},
+    "return_default": {
+        "zh-CN": "按节点设置（默认上一节点）",
+        "en": "As the node says (the previous one)",
+    },
     "return_submitter": {"zh-CN": "发起人", "en": "The submitter"},
     "attach": {"zh-CN": "附件", "en": "Attach files"},
     "transfer": {"zh-CN": "转交", "en": "Transfer"},
