@@ -148,7 +148,12 @@ def _existing(db: Session, app_key: str, ref: Reference, keys: set[str]) -> set[
     if ref.kind == "file":
         return set(db.scalars(select(StoredFile.id).where(StoredFile.id.in_(keys))))
     if ref.kind == "record":
-        ids = {int(k) for k in keys if k.isdigit()}
+        ids = [int(k) for k in keys if k.isdigit() and int(k) <= MAX_ID]
+        if len(ids) == 1 and ref.form:  # one related record: a prepared primary-key lookup
+            found = _LIVE_RECORD.scalar(
+                db.connection(), {"id": ids[0], "app": app_key, "form": ref.form}
+            )
+            return {str(found)} if found is not None else set()
         query = select(Record.id).where(Record.id.in_(ids), Record.deleted_at.is_(None))
         query = query.where(Record.app_key == app_key)
         if ref.form:
@@ -157,17 +162,36 @@ def _existing(db: Session, app_key: str, ref: Reference, keys: set[str]) -> set[
     return set()
 
 
-def next_serial(db: Session, *, scope: str) -> int:
-    """Atomically take the next number of `scope` (upsert + RETURNING on both databases)."""
-    dialect = db.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
+MAX_ID = 2**63 - 1
+_LIVE_RECORD = Prepared(
+    select(Record.id).where(
+        Record.id == bindparam("id"),
+        Record.app_key == bindparam("app"),
+        Record.form_key == bindparam("form"),
+        Record.deleted_at.is_(None),
+    )
+)
+
+
+def _next_serial_statement(insert: Any) -> Prepared:
+    return Prepared(
         insert(SerialCounter)
-        .values(scope=scope, value=1)
+        .values(scope=bindparam("scope"), value=1)
         .on_conflict_do_update(index_elements=["scope"], set_={"value": SerialCounter.value + 1})
         .returning(SerialCounter.value)
     )
-    return int(db.execute(statement).scalar_one())
+
+
+_NEXT_SERIAL = {
+    "postgresql": _next_serial_statement(pg_insert),
+    "sqlite": _next_serial_statement(sqlite_insert),
+}
+
+
+def next_serial(db: Session, *, scope: str) -> int:
+    """Atomically take the next number of `scope` (upsert + RETURNING on both databases)."""
+    connection = db.connection()
+    return int(_NEXT_SERIAL[connection.dialect.name].scalar(connection, {"scope": scope}))
 
 
 def _fill_serials(db: Session, form: FormVersion, data: dict[str, Any], now: datetime) -> None:
