@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,13 +13,31 @@ from builder.api import definitions
 from builder.api import flows as flow_api
 from builder.palette import palette
 from runtime.app import configure
+from runtime.automation.loop import BackgroundLoop
 from runtime.http.deps import CurrentUser
 from runtime.settings import Settings
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """With `settings.background`, the dispatcher and timer loop run in a thread of the server."""
+    loop = None
+    if app.state.settings.background:
+        loop = BackgroundLoop(app.state.session_factory)
+        loop.start()
+        app.state.background = loop
+    try:
+        yield
+    finally:
+        if loop is not None:
+            loop.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(title="Formwork", version="0.1.0", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Formwork", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan
+    )
     configure(app, settings)
     app.include_router(definitions.router)
     app.include_router(flow_api.router)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from builder import bundle as bundles
 from runtime.auth import service as auth
+from runtime.automation import loop as background
 from runtime.db import migrate
 from runtime.db.engine import make_engine, make_session_factory, unit_of_work
 from runtime.errors import FormworkError
 from runtime.org import sample
 from runtime.org import service as org
-from runtime.scheduler import service as scheduler
 from runtime.settings import ROOT, Settings
 
 SHIPPED = ROOT / "form_schemas"
@@ -73,6 +73,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     workers = max(1, int(getattr(args, "workers", 1)))
+    if not Settings.from_env().broker_url:
+        # No broker: automations and timers run inside the server (DESIGN §5).
+        os.environ.setdefault("FORMWORK_BACKGROUND", "1")
     if workers > 1 and Settings.from_env().database_url.startswith("sqlite"):
         _err("note: several workers share one SQLite file through its lock; use PostgreSQL")
     # Requests are counted and timed in /metrics; per-request log lines are opt-in
@@ -125,19 +128,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    """Fire every timer due at `--now` (default: the clock) once, then exit."""
+    """Handle pending events and fire every timer due at `--now` (default: the clock); exit."""
     now = datetime.fromisoformat(args.now) if args.now else _now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     factory = make_session_factory(make_engine(Settings.from_env().database_url))
-    total = 0
-    while True:
-        with unit_of_work(factory) as db:
-            fired = scheduler.fire_due(db, now=now, limit=200)
-        total += fired
-        if fired < 200:
-            break
-    _out(f"fired {total} timer(s) due at {now.isoformat()}")
+    events, timers = background.run_once(factory, now=now)
+    _out(f"handled {events} event(s); fired {timers} timer(s) due at {now.isoformat()}")
     return 0
 
 

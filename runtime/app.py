@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from runtime.auth import api as auth_api
+from runtime.automation import api as automation_api
 from runtime.db.engine import (
     WalCheckpointer,
     make_engine,
@@ -56,6 +57,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         files_api.router,
         tasks_api.router,
         instances_api.router,
+        automation_api.router,
         pages_api.router,
         todo_page.router,
     ):

@@ -29,6 +29,9 @@ class Settings:
     fast_password_hash: bool = False
     public_body_limit: int = 256 * 1024
     db_concurrency: int = 0  # requests in database work at once; 0 = automatic
+    # Run the event dispatcher and the timer loop inside the server (no broker configured);
+    # `formwork serve` turns it on, tests and CLI commands leave it off.
+    background: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,4 +48,5 @@ class Settings:
             fast_password_hash=env.get("FORMWORK_FAST_PASSWORD_HASH", "") == "1",
             public_body_limit=int(env.get("FORMWORK_PUBLIC_BODY_LIMIT", str(256 * 1024))),
             db_concurrency=int(env.get("FORMWORK_DB_CONCURRENCY", "0")),
+            background=env.get("FORMWORK_BACKGROUND", "") == "1",
         )

@@ -131,6 +131,10 @@ MESSAGES: Messages = {
         "en": "The wait is until {key!r}, which is not a date field of the form.",
         "zh-CN": "等待所用的字段 {key!r} 不是表单中的日期字段。",
     },
+    "trigger_unknown_field": {
+        "en": "The trigger watches {key!r}, which the form does not have.",
+        "zh-CN": "触发条件关注的字段 {key!r} 在表单中不存在。",
+    },
     "subflow_unknown": {
         "en": "There is no flow {flow!r} to run as a subflow.",
         "zh-CN": "子流程 {flow!r} 不存在。",
@@ -178,6 +182,8 @@ def _classify(error: ValidationError) -> tuple[str, str, str | None] | None:
     path = list(error.absolute_path)
     if len(path) >= 3 and path[0] == "edges" and path[2] == "condition":
         return "invalid_condition", json_pointer(path[:3]), None
+    if len(path) >= 2 and path[0] == "trigger" and path[1] == "condition":
+        return "invalid_condition", json_pointer(path[:2]), None
     if len(path) >= 4 and path[0] == "nodes" and path[2] == "config" and path[-1] in DURATION_KEYS:
         return "invalid_duration", json_pointer(path), None
     return None
@@ -262,6 +268,19 @@ class _FlowChecker:
                 self.check_condition(edge["condition"], f"/edges/{index}/condition")
         for index, node in self.nodes:
             self.check_node(index, node)
+        self.check_trigger()
+
+    def check_trigger(self) -> None:
+        trigger = self.doc.get("trigger")
+        if not isinstance(trigger, Mapping):
+            return
+        if "condition" in trigger:
+            self.check_condition(trigger["condition"], "/trigger/condition")
+        fields = trigger.get("fields")
+        if self.fields is not None and isinstance(fields, list):
+            for index, key in enumerate(fields):
+                if isinstance(key, str) and key not in self.fields:
+                    self.add("trigger_unknown_field", f"/trigger/fields/{index}", key=key)
 
     # the flow as a whole
 

@@ -1,6 +1,7 @@
 """Imports every model module so `Base.metadata` is complete (Alembic, tests). Shell."""
 
 from runtime.auth import models as auth_models
+from runtime.automation import models as automation_models
 from runtime.db.base import Base
 from runtime.definitions import models as definition_models
 from runtime.files import models as file_models
@@ -13,6 +14,7 @@ from runtime.tasks import models as task_models
 __all__ = [
     "Base",
     "auth_models",
+    "automation_models",
     "definition_models",
     "file_models",
     "flow_models",

@@ -139,7 +139,7 @@ def start(
     flow: FlowDef,
     *,
     record: Mapping[str, Any],
-    submitter: str,
+    submitter: str | None,
     now: datetime,
     directory: Directory,
 ) -> Step:

@@ -13,7 +13,7 @@ Record = Mapping[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Start:
-    submitter: str
+    submitter: str | None  # None: an automation on an anonymous change (a public form)
     record: Record | None = None
     type: str = "start"
 
@@ -189,7 +189,7 @@ class _Reader:
 
 
 def _start(r: _Reader) -> Event:
-    return Start(submitter=r.text("submitter"), record=r.record() or {})
+    return Start(submitter=r.optional_text("submitter") or None, record=r.record() or {})
 
 
 def _task_completed(r: _Reader) -> Event:

@@ -107,6 +107,18 @@ def start_for_record(
     return started
 
 
+def published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
+    """The latest published version of each flow of the app."""
+    return _published_flows(db, app_key=app_key)
+
+
+def start_automation(
+    db: Session, *, definition: PublishedFlow, record: Record, actor: User | None, now: datetime
+) -> FlowInstance:
+    """Start an automation (a flow with a `trigger`) on `record`; the actor, if any, submits."""
+    return _launch(db, definition=definition, record=record, actor=actor, now=now)
+
+
 def load_instance(db: Session, *, instance_id: int) -> FlowInstance:
     instance = db.get(FlowInstance, instance_id)
     if instance is None:
@@ -151,7 +163,7 @@ def _advance(
                 out = engine.start(
                     flow,
                     record=next_event.get("record") or {},
-                    submitter=str(next_event["submitter"]),
+                    submitter=next_event.get("submitter"),
                     now=now,
                     directory=directory,
                 )
@@ -393,29 +405,28 @@ def _depth(db: Session, instance: FlowInstance) -> int:
 def _run_action(
     db: Session, instance: FlowInstance, effect: fx.RunAction, now: datetime
 ) -> dict[str, Any]:
-    """Run an in-database action now; its result goes back to the engine as `action_done`."""
-    if effect.action != "update_fields":
+    """Run an action now (runtime/actions); its result goes back to the engine as `action_done`."""
+    from runtime.actions import ActionContext, action_types  # actions use this module's callers
+
+    action = action_types.get(effect.action)
+    if action is None:
         return {
             "type": "action_done",
             "key": effect.key,
             "result": {"error": f"unknown action {effect.action!r}"},
         }
     record = db.get(Record, instance.record_id)
-    if record is None or record.deleted_at is not None:
-        return {"type": "action_done", "key": effect.key, "result": {"error": "record deleted"}}
-    fields = dict(effect.params.get("fields") or {})
+    ctx = ActionContext(db, instance, record, effect.params, effect.key, now)
     try:
-        records.update_record(
-            db, record=record, raw=fields, expected_version=None, actor=None, now=now, via="flow"
-        )
+        with db.begin_nested():  # a failed action leaves nothing half-written
+            result = action.run(ctx)
     except FormworkError as error:
-        return {"type": "action_done", "key": effect.key, "result": {"error": error.message}}
-    return {
-        "type": "action_done",
-        "key": effect.key,
-        "result": {"fields": fields},
-        "record": dict(record.data),
-    }
+        result = {"error": error.message}
+    done: dict[str, Any] = {"type": "action_done", "key": effect.key}
+    if "record" in result:
+        done["record"] = result.pop("record")
+    done["result"] = result
+    return done
 
 
 def _submitter(db: Session, instance: FlowInstance) -> str | None:
@@ -476,7 +487,9 @@ def instance_view(
             "form": record.form_key if record else None,
             "id": instance.record_id,
             "data": without_hidden(record.data, hidden) if record else None,
-            "display": without_hidden(_display(db, record, locale), hidden) if record else {},
+            "display": without_hidden(records.display(db, record=record, locale=locale), hidden)
+            if record
+            else {},
             "display_rows": without_hidden(_display_rows(db, record, locale), hidden)
             if record
             else {},
@@ -621,7 +634,7 @@ def _launch(
     *,
     definition: PublishedFlow,
     record: Record,
-    actor: User,
+    actor: User | None,
     now: datetime,
     parent: tuple[int, str] | None = None,
 ) -> FlowInstance:
@@ -635,7 +648,7 @@ def _launch(
         flow_version=definition.version,
         definition_id=definition.id,
         record_id=record.id,
-        submitter_id=actor.id,
+        submitter_id=actor.id if actor else None,
         status="new",
         state={},
         trace_count=0,
@@ -646,7 +659,8 @@ def _launch(
     )
     db.add(instance)
     db.flush()
-    event = {"type": "start", "record": dict(record.data), "submitter": actor.username}
+    submitter = actor.username if actor else None  # an automation on an anonymous change
+    event = {"type": "start", "record": dict(record.data), "submitter": submitter}
     _advance(db, instance, definition.doc, event, now, state=None)
     return instance
 
@@ -682,19 +696,3 @@ def _cell(column: Mapping[str, Any], value: Any, locale: str) -> str:
         return entry.format(value, column.get("config", {}), locale)
     except (TypeError, ValueError, ArithmeticError):  # a value stored by an older version
         return str(value)
-
-
-def _display(db: Session, record: Record, locale: str) -> dict[str, str]:
-    """Each value as the field type formats it (¥1,234.50, 2026年11月22日, 138 0013 8000)."""
-    form = records.load_form(db, app_key=record.app_key, form_key=record.form_key)
-    out: dict[str, str] = {}
-    for field in form.doc.get("fields", []):
-        value = record.data.get(field["key"])
-        entry = field_types.get(field["type"])
-        if value in (None, "", []) or entry is None:
-            continue
-        try:
-            out[field["key"]] = entry.format(value, field.get("config", {}), locale)
-        except (TypeError, ValueError, ArithmeticError):  # a value stored by an older version
-            out[field["key"]] = str(value)
-    return out

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from runtime.automation import events
 from runtime.db.prepared import Prepared
 from runtime.db.types import iso_utc
 from runtime.definitions import store
@@ -295,7 +296,30 @@ def _insert(
     _write_keys(db, form, record_id, data, replace=False)
     changes = _diff({}, {k: v for k, v in data.items() if v is not None})
     _audit(db, record_id, "created", actor_id, via, changes, now)
+    _event(db, form, record_id, "record_created", actor_id, {"via": via}, now)
     return record_id, values
+
+
+def _event(
+    db: Session,
+    form: FormVersion | Record,
+    record_id: int,
+    kind: str,
+    actor_id: int | None,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """The change's event, for automations (written in this transaction; decision 0008)."""
+    events.emit(
+        db,
+        app_key=form.app_key,
+        kind=kind,
+        form_key=form.form_key,
+        record_id=record_id,
+        actor_id=actor_id,
+        payload=payload,
+        now=now,
+    )
 
 
 def create_record(
@@ -463,7 +487,9 @@ def update_record(
     db.flush()  # the version column makes a concurrent change fail here (StaleDataError)
     if any(change["field"] in lookup_fields(form.doc) for change in changes):
         _write_keys(db, form, record.id, record.data, replace=True)
-    _audit(db, record.id, "updated", actor.id if actor else None, via, changes, now)
+    actor_id = actor.id if actor else None
+    _audit(db, record.id, "updated", actor_id, via, changes, now)
+    _event(db, form, record.id, "record_updated", actor_id, {"via": via, "changes": changes}, now)
     return record
 
 
@@ -477,7 +503,9 @@ def delete_record(
     record.updated_at = now
     db.flush()
     db.execute(delete(RecordKey).where(RecordKey.record_id == record.id))
-    _audit(db, record.id, "deleted", actor.id if actor else None, "api", [], now)
+    actor_id = actor.id if actor else None
+    _audit(db, record.id, "deleted", actor_id, "api", [], now)
+    _event(db, record, record.id, "record_deleted", actor_id, {"via": "api"}, now)
 
 
 def get_record(db: Session, *, app_key: str, form_key: str, record_id: int) -> Record | None:
@@ -603,3 +631,19 @@ def timeline(db: Session, *, record: Record) -> list[dict[str, Any]]:
         }
         for event, username in rows
     ]
+
+
+def display(db: Session, *, record: Record, locale: str) -> dict[str, str]:
+    """Each value as the field type formats it (¥1,234.50, 2026年11月22日, 138 0013 8000)."""
+    form = load_form(db, app_key=record.app_key, form_key=record.form_key)
+    out: dict[str, str] = {}
+    for field in form.doc.get("fields", []):
+        value = record.data.get(field["key"])
+        entry = field_types.get(field["type"])
+        if value in (None, "", []) or entry is None:
+            continue
+        try:
+            out[field["key"]] = entry.format(value, field.get("config", {}), locale)
+        except (TypeError, ValueError, ArithmeticError):  # a value stored by an older version
+            out[field["key"]] = str(value)
+    return out

@@ -66,9 +66,10 @@ class Served:
 
 
 @contextmanager
-def serve(folder: Path) -> Iterator[Served]:
+def serve(folder: Path, *, browser: bool = True) -> Iterator[Served]:
     """Init the CRM template in `folder`, serve it on a free port, stop it afterwards."""
-    require_chromium()
+    if browser:
+        require_chromium()
     port = free_port()
     env = {
         **os.environ,

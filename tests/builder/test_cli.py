@@ -94,3 +94,43 @@ def test_tick_now_fires_an_approval_deadline(database, capsys):
         open_rows = db.scalars(select(Task).where(Task.status == "open")).all()
         assignees = {db.get_one(org.User, t.assignee_id).username for t in open_rows}
         assert assignees == {org.directory(db).manager("zhao")}
+
+
+def test_tick_hands_pending_events_to_automations(database, capsys):
+    from sqlalchemy import select
+
+    from builder import publish as publishing
+    from runtime.automation.models import Notification
+    from runtime.db.engine import make_engine, make_session_factory
+    from runtime.records import service as records
+    from tests.conftest import NOW
+    from tests.runtime.automation.test_dispatch import BEIJING_ROUTING
+
+    factory = make_session_factory(make_engine(database))
+    with factory() as db:
+        publishing.publish(
+            db,
+            app_key="crm",
+            kind="flows",
+            key="route_beijing",
+            user_id=None,
+            now=NOW,
+            doc=BEIJING_ROUTING,
+        )
+        records.create_record(
+            db,
+            form=records.load_form(db, app_key="crm", form_key="lead"),
+            raw={"name": "郑三", "company": "燕京物流", "phone": "13900004444", "city": "北京"},
+            actor=None,
+            now=NOW,
+        )
+        db.commit()
+    capsys.readouterr()
+    assert main(["tick"]) == 0
+    # The new lead's event, and the update its routing made (handled in the same pass).
+    assert "handled 2 event(s)" in capsys.readouterr().out
+    with factory() as db:
+        titles = db.scalars(select(Notification.title)).all()
+    assert titles == ["新线索：燕京物流"]
+    assert main(["tick"]) == 0  # nothing pending: nothing happens twice
+    assert "handled 0 event(s)" in capsys.readouterr().out

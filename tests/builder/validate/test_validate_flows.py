@@ -370,6 +370,22 @@ def test_wait_unknown_field(doc: dict[str, Any]) -> None:
     assert check(doc) == set()
 
 
+def test_trigger_unknown_field_and_its_condition(doc: dict[str, Any]) -> None:
+    doc["trigger"] = {
+        "type": "record_updated",
+        "fields": ["amount", "ghost"],
+        "condition": {"field": "amount", "op": "gt", "value": 500000},
+    }
+    assert check(doc) == {("trigger_unknown_field", "/trigger/fields/1")}
+    doc["trigger"]["fields"] = ["amount"]
+    doc["trigger"]["condition"] = {"field": "nowhere", "op": "eq", "value": 1}
+    assert check(doc) == {("condition_unknown_field", "/trigger/condition/field")}
+    doc["trigger"]["condition"] = {"op": "nonsense"}
+    assert {code for code, _ in check(doc)} == {"invalid_condition"}
+    doc["trigger"] = {"type": "record_exploded"}
+    assert {code for code, _ in check(doc)} == {"schema_violation"}
+
+
 def test_subflow_unknown_only_with_known_flows(doc: dict[str, Any]) -> None:
     assert check(doc) == set()
     assert check(doc, known_flows={"other"}) == {("subflow_unknown", "/nodes/8/config/flow")}

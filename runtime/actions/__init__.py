@@ -1,0 +1,6 @@
+"""Action types the flow shell runs for `run_action` effects: one registered module each."""
+
+from runtime.actions import notify, update_fields
+from runtime.actions.base import ActionContext, ActionType, action_types
+
+__all__ = ["ActionContext", "ActionType", "action_types", "notify", "update_fields"]

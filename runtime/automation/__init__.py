@@ -1,0 +1,1 @@
+"""Automation: events written with the change, triggers that match them, flows they start."""

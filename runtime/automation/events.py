@@ -1,0 +1,61 @@
+"""Writing events in the transaction of the change they describe (the outbox). Shell."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from runtime.automation.models import Event
+from runtime.db.prepared import Prepared
+
+CAUSE = "automation_cause"  # Session.info key: (event id, depth) while an event is handled
+_INSERT_EVENT = Prepared(
+    insert(Event),
+    columns=(
+        "app_key",
+        "kind",
+        "form_key",
+        "record_id",
+        "actor_id",
+        "payload",
+        "cause_id",
+        "depth",
+        "status",
+        "created_at",
+    ),
+)
+
+
+def emit(
+    db: Session,
+    *,
+    app_key: str,
+    kind: str,
+    form_key: str | None,
+    record_id: int | None,
+    actor_id: int | None,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Write one pending event; inside an automation it records the event that caused it."""
+    cause = db.info.get(CAUSE)
+    cause_id, depth = (cause[0], cause[1] + 1) if cause else (None, 0)
+    _INSERT_EVENT.run(
+        db.connection(),
+        {
+            "app_key": app_key,
+            "kind": kind,
+            "form_key": form_key,
+            "record_id": record_id,
+            "actor_id": actor_id,
+            "payload": dict(payload),
+            "cause_id": cause_id,
+            "depth": depth,
+            "status": "pending",
+            "created_at": now,
+        },
+    )

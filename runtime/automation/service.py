@@ -1,0 +1,117 @@
+"""The dispatcher: pending events → matching automations, each started once per event. Shell.
+
+Delivery is at least once: an event stays `pending` until the transaction that handled it
+commits. Handling is exactly once per (event, automation): the `event_handlings` row is written
+first under a unique constraint, in the same transaction as the instance it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from runtime.automation.events import CAUSE
+from runtime.automation.models import Event, EventHandling
+from runtime.automation.triggers import trigger_types
+from runtime.automation.triggers.base import Occurrence
+from runtime.errors import FormworkError
+from runtime.flows import service as flows
+from runtime.org.models import User
+from runtime.records.models import Record
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 8  # events caused by automations, caused by automations …: a loop beyond this stops
+
+
+def dispatch(db: Session, *, now: datetime, limit: int = 100) -> int:
+    """Handle up to `limit` pending events, oldest first; the number handled.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several dispatchers share the work. SQLite: the
+    transaction holds the write lock, so there is one at a time.
+    """
+    query = select(Event).where(Event.status == "pending").order_by(Event.id).limit(limit)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    pending = list(db.scalars(query))
+    for event in pending:
+        handle(db, event, now=now)
+    return len(pending)
+
+
+def handle(db: Session, event: Event, *, now: datetime) -> list[EventHandling]:
+    """Offer one event to the app's automations; mark it done. The handlings written."""
+    written: list[EventHandling] = []
+    automations = [
+        flow
+        for flow in flows.published_flows(db, app_key=event.app_key)
+        if isinstance(flow.doc.get("trigger"), dict) and flow.doc.get("form") == event.form_key
+    ]
+    record = db.get(Record, event.record_id) if event.record_id is not None else None
+    if automations and record is not None:
+        occurrence = Occurrence(
+            kind=event.kind,
+            form=event.form_key,
+            record=dict(record.data),
+            changes=tuple(event.payload.get("changes") or ()),
+        )
+        actor = db.get(User, event.actor_id) if event.actor_id is not None else None
+        for flow in automations:
+            handling = _run_one(db, event, flow, occurrence, record, actor, now)
+            if handling is not None:
+                written.append(handling)
+    event.status = "done"
+    event.done_at = now
+    db.flush()
+    return written
+
+
+def _run_one(
+    db: Session,
+    event: Event,
+    flow: flows.PublishedFlow,
+    occurrence: Occurrence,
+    record: Record,
+    actor: User | None,
+    now: datetime,
+) -> EventHandling | None:
+    trigger: dict[str, Any] = flow.doc["trigger"]
+    trigger_type = trigger_types.get(str(trigger.get("type")))
+    if trigger_type is None or not trigger_type.matches(trigger, occurrence, now):
+        return None
+    handler = f"flow:{flow.key}"
+    handling = EventHandling(
+        event_id=event.id, handler=handler, outcome="started", detail={}, at=now
+    )
+    if event.depth >= MAX_DEPTH:
+        handling.outcome = "loop_guard"
+        handling.detail = {"depth": event.depth, "message": "the automation re-triggers itself"}
+        log.warning("loop guard: event %s (depth %s) not for %s", event.id, event.depth, handler)
+    try:
+        with db.begin_nested():
+            db.add(handling)
+            db.flush()
+    except IntegrityError:
+        return None  # handled before (a redelivered event)
+    if handling.outcome != "started":
+        return handling
+    db.info[CAUSE] = (event.id, event.depth)
+    try:
+        with db.begin_nested():  # a failing automation leaves no half-started instance
+            instance = flows.start_automation(
+                db, definition=flow, record=record, actor=actor, now=now
+            )
+        handling.instance_id = instance.id
+        handling.detail = {"status": instance.status, "version": flow.version}
+    except FormworkError as error:
+        handling.outcome = "failed"
+        handling.detail = {"code": error.code, "message": error.message}
+        log.warning("automation %s failed on event %s: %s", handler, event.id, error.message)
+    finally:
+        db.info.pop(CAUSE, None)
+    return handling
