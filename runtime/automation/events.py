@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from runtime.automation.models import Event
 from runtime.db.prepared import Prepared
 
 CAUSE = "automation_cause"  # Session.info key: (event id, depth) while an event is handled
+WRITTEN = "automation_events_written"  # Session.info key: this transaction wrote events
+_WAKERS: list[Callable[[], None]] = []
 _INSERT_EVENT = Prepared(
     insert(Event),
     columns=(
@@ -42,6 +44,7 @@ def emit(
     now: datetime,
 ) -> None:
     """Write one pending event; inside an automation it records the event that caused it."""
+    db.info[WRITTEN] = True
     cause = db.info.get(CAUSE)
     cause_id, depth = (cause[0], cause[1] + 1) if cause else (None, 0)
     _INSERT_EVENT.run(
@@ -59,3 +62,25 @@ def emit(
             "created_at": now,
         },
     )
+
+
+def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call `waker` after every commit that wrote events; returns the unsubscribe function.
+
+    The background loop subscribes, so an event is handled right after its change commits
+    instead of at the next poll.
+    """
+    _WAKERS.append(waker)
+    return lambda: _WAKERS.remove(waker) if waker in _WAKERS else None
+
+
+@event.listens_for(Session, "after_commit")
+def _wake(session: Session) -> None:
+    if session.info.pop(WRITTEN, False):
+        for waker in list(_WAKERS):
+            waker()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(WRITTEN, None)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from runtime.automation import events
 from runtime.automation import service as automation
 from runtime.db.engine import unit_of_work
 from runtime.scheduler import service as scheduler
@@ -48,15 +49,24 @@ def run_once(factory: sessionmaker[Session], *, now: datetime) -> tuple[int, int
 
 
 class BackgroundLoop(threading.Thread):
+    """Runs a pass every `interval` seconds, and at once when a commit in this process wrote
+    events (so a trigger does not wait for the next poll)."""
+
     def __init__(self, factory: sessionmaker[Session], *, interval: float = 0.5) -> None:
         super().__init__(name="formwork-background", daemon=True)
         self.factory = factory
         self.interval = interval
         self.stopping = threading.Event()
+        self.wake = threading.Event()
         self.passes = 0
+        self._unsubscribe = events.on_commit(self.wake.set)
 
     def run(self) -> None:
-        while not self.stopping.wait(self.interval):
+        while not self.stopping.is_set():
+            self.wake.wait(self.interval)
+            self.wake.clear()
+            if self.stopping.is_set():
+                break
             # The outer loop of a background job: a failed pass is logged; the next one retries
             # (events and timers stay pending until a pass that handles them commits).
             try:
@@ -66,5 +76,7 @@ class BackgroundLoop(threading.Thread):
             self.passes += 1
 
     def stop(self) -> None:
+        self._unsubscribe()
         self.stopping.set()
+        self.wake.set()
         self.join(timeout=10)

@@ -104,6 +104,10 @@ class Prepared:
     def run(self, conn: Connection, values: Mapping[str, Any]) -> None:
         _run(conn, self.plan(conn.dialect), values, None)
 
+    def count(self, conn: Connection, values: Mapping[str, Any]) -> int:
+        """Run an UPDATE or DELETE; the number of rows it matched."""
+        return int(_run(conn, self.plan(conn.dialect), values, lambda cursor: cursor.rowcount))
+
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return

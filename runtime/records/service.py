@@ -8,10 +8,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, union_all
+from sqlalchemy import Select, bindparam, delete, func, insert, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from runtime.automation import events
 from runtime.db.prepared import Prepared
@@ -211,7 +213,23 @@ def _fill_serials(db: Session, form: FormVersion, data: dict[str, Any], now: dat
 def _owner_id(db: Session, form: FormVersion, data: Mapping[str, Any]) -> int | None:
     if form.field_types.get("owner") != "user" or not isinstance(data.get("owner"), str):
         return None
-    return db.scalar(select(User.id).where(User.username == data["owner"]))
+    found = _USER_ID.scalar(db.connection(), {"username": data["owner"]})
+    return None if found is None else int(found)
+
+
+_USER_ID = Prepared(select(User.id).where(User.username == bindparam("username")))
+# The ORM's versioned UPDATE, without its flush machinery (the record's own transaction).
+_UPDATE_RECORD = Prepared(
+    update(Record)
+    .where(Record.id == bindparam("record_id"), Record.version == bindparam("expected"))
+    .values(
+        data=bindparam("data", type_=Record.__table__.c.data.type),
+        form_version=bindparam("form_version"),
+        owner_id=bindparam("owner_id"),
+        updated_at=bindparam("updated_at", type_=Record.__table__.c.updated_at.type),
+        version=bindparam("new_version"),
+    )
+)
 
 
 def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -480,17 +498,42 @@ def update_record(
     changes = _diff(before, data)
     if not changes:
         return record
-    record.data = data
-    record.form_version = form.version
-    record.owner_id = _owner_id(db, form, data)
-    record.updated_at = now
-    db.flush()  # the version column makes a concurrent change fail here (StaleDataError)
+    _store_update(db, record, form, data, now)
     if any(change["field"] in lookup_fields(form.doc) for change in changes):
         _write_keys(db, form, record.id, record.data, replace=True)
     actor_id = actor.id if actor else None
     _audit(db, record.id, "updated", actor_id, via, changes, now)
     _event(db, form, record.id, "record_updated", actor_id, {"via": via, "changes": changes}, now)
     return record
+
+
+def _store_update(
+    db: Session, record: Record, form: FormVersion, data: dict[str, Any], now: datetime
+) -> None:
+    """The versioned UPDATE: a concurrent change fails here (StaleDataError), as in the ORM."""
+    db.flush()  # anything pending on this record goes first, under the version it was read with
+    values = {
+        "data": data,
+        "form_version": form.version,
+        "owner_id": _owner_id(db, form, data),
+        "updated_at": now,
+        "version": record.version + 1,
+    }
+    matched = _UPDATE_RECORD.count(
+        db.connection(),
+        {
+            **{key: value for key, value in values.items() if key != "version"},
+            "record_id": record.id,
+            "expected": record.version,
+            "new_version": values["version"],
+        },
+    )
+    if matched != 1:
+        raise StaleDataError(
+            f"UPDATE of record {record.id} expected version {record.version}; it changed."
+        )
+    for key, value in values.items():  # the object now says what the row says
+        set_committed_value(record, key, value)
 
 
 def delete_record(
