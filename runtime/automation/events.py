@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from runtime.db.prepared import Prepared
 CAUSE = "automation_cause"  # Session.info key: (event id, depth) while an event is handled
 WRITTEN = "automation_events_written"  # Session.info key: this transaction wrote events
 _WAKERS: list[Callable[[], None]] = []
+_LOCAL = threading.local()
 _INSERT_EVENT = Prepared(
     insert(Event),
     columns=(
@@ -74,9 +77,19 @@ def on_commit(waker: Callable[[], None]) -> Callable[[], None]:
     return lambda: _WAKERS.remove(waker) if waker in _WAKERS else None
 
 
+@contextmanager
+def no_wake() -> Iterator[None]:
+    """Commits in this thread wake nobody (the background pass handles what it causes itself)."""
+    _LOCAL.quiet = True
+    try:
+        yield
+    finally:
+        _LOCAL.quiet = False
+
+
 @event.listens_for(Session, "after_commit")
 def _wake(session: Session) -> None:
-    if session.info.pop(WRITTEN, False):
+    if session.info.pop(WRITTEN, False) and not getattr(_LOCAL, "quiet", False):
         for waker in list(_WAKERS):
             waker()
 

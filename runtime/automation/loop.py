@@ -70,7 +70,8 @@ class BackgroundLoop(threading.Thread):
             # The outer loop of a background job: a failed pass is logged; the next one retries
             # (events and timers stay pending until a pass that handles them commits).
             try:
-                run_once(self.factory, now=datetime.now(UTC))
+                with events.no_wake():
+                    run_once(self.factory, now=datetime.now(UTC))
             except Exception:
                 log.exception("background pass failed")
             self.passes += 1
