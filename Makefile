@@ -50,7 +50,9 @@ bench: setup
 	psql "$${dsn%/*}/postgres" -qc "DROP DATABASE IF EXISTS formwork_bench" -c "CREATE DATABASE formwork_bench"; \
 	$(PY) bench/public_submit_bench.py --postgres "$$pg"; \
 	psql "$${dsn%/*}/postgres" -qc "DROP DATABASE IF EXISTS formwork_bench" -c "CREATE DATABASE formwork_bench"; \
-	$(PY) bench/records_list_bench.py --postgres "$$pg"
+	$(PY) bench/records_list_bench.py --postgres "$$pg"; \
+	psql "$${dsn%/*}/postgres" -qc "DROP DATABASE IF EXISTS formwork_bench" -c "CREATE DATABASE formwork_bench"; \
+	$(PY) bench/automation_bench.py --postgres "$$pg"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

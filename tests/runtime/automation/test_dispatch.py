@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
 from typing import Any
 
@@ -15,6 +16,7 @@ from runtime.flows.models import FlowInstance
 from runtime.org import service as org
 from runtime.records import service as records
 from runtime.records.models import Record
+from runtime.settings import ROOT
 from tests.conftest import NOW, key_for
 from tests.runtime.flows.test_flows_concurrency import edge, node
 
@@ -36,21 +38,9 @@ def automation(key: str, trigger: dict[str, Any], *actions: dict[str, Any]) -> d
     }
 
 
-BEIJING_ROUTING = automation(
-    "route_beijing",
-    {
-        "type": "record_created",
-        "condition": {"field": "city", "op": "eq", "value": "北京"},
-    },
-    {"action": "update_fields", "params": {"fields": {"owner": "wang"}}},
-    {
-        "action": "notify",
-        "params": {
-            "to": [{"type": "field", "field": "owner"}],
-            "title": "新线索：{company}",
-            "body": "{name}，{phone}，请在 15 分钟内首次联系。",
-        },
-    },
+# The example of docs/quickstart.md: tested here, so the documentation cannot drift.
+BEIJING_ROUTING = json.loads(
+    (ROOT / "docs/examples/route_beijing.json").read_text(encoding="utf-8")
 )
 
 
