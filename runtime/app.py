@@ -58,6 +58,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         tasks_api.router,
         instances_api.router,
         automation_api.router,
+        automation_api.assignment_router,
         pages_api.router,
         todo_page.router,
     ):

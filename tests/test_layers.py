@@ -28,6 +28,8 @@ def core_modules() -> list[Path]:
     paths += list((RUNTIME / "expr").rglob("*.py")) + list((RUNTIME / "fields").rglob("*.py"))
     paths += [RUNTIME / "forms" / name for name in ("compile.py", "submit.py", "render.py")]
     paths.append(RUNTIME / "definitions" / "model.py")
+    paths += list((RUNTIME / "automation" / "triggers").rglob("*.py"))
+    paths.append(RUNTIME / "assignment" / "policies.py")
     return sorted(path for path in paths if path.exists())
 
 

@@ -1,6 +1,13 @@
 """Action types the flow shell runs for `run_action` effects: one registered module each."""
 
-from runtime.actions import notify, update_fields
+from runtime.actions import assign_owner, notify, update_fields
 from runtime.actions.base import ActionContext, ActionType, action_types
 
-__all__ = ["ActionContext", "ActionType", "action_types", "notify", "update_fields"]
+__all__ = [
+    "ActionContext",
+    "ActionType",
+    "action_types",
+    "assign_owner",
+    "notify",
+    "update_fields",
+]

@@ -1,18 +1,35 @@
-"""In-app notifications of the signed-in user. Shell."""
+"""In-app notifications of the signed-in user; assignment policy simulation. Shell."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from sqlalchemy import func, select
 
+from runtime.actions.assign_owner import cursor_scope, gather
+from runtime.assignment.policies import Inputs, choose_many, policies
 from runtime.automation.models import Notification
 from runtime.db.types import iso_utc
-from runtime.errors import NotFound
-from runtime.http.deps import DB, MAX_DB_INT, CurrentUser, commit, now_utc
+from runtime.errors import InvalidInput, NotFound, Problem
+from runtime.http.deps import (
+    DB,
+    MAX_DB_INT,
+    SLUG_PATTERN,
+    CurrentUser,
+    SlugPath,
+    commit,
+    now_utc,
+)
+from runtime.http.payload import require_text
+from runtime.records import service as records
+from runtime.records.models import Record
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+assignment_router = APIRouter(tags=["automation"])
+MAX_SIMULATED = 100
+SLUG = re.compile(SLUG_PATTERN)
 
 
 @router.get("")
@@ -61,3 +78,53 @@ def mark_read(
         found.read_at = now_utc()
         commit(db)
     return Response(status_code=204)
+
+
+@assignment_router.post("/api/apps/{app}/assignment/simulate")
+def simulate_assignment(
+    app: SlugPath, body: Annotated[dict[str, Any], Body()], db: DB, _user: CurrentUser
+) -> dict[str, Any]:
+    """Who gets the next `n` records under a policy; nothing is stored, no counter moves.
+
+    Body: {policy, config, form, record?, n?, flow?, node?}: with `flow` and `node` the round
+    robin continues from that action's persisted counter, else from the first candidate.
+    """
+    require_text(body)
+    policy = policies.get(str(body.get("policy")))
+    if policy is None:
+        raise _bad("policy", f"Unknown assignment policy {body.get('policy')!r}.")
+    config = body.get("config")
+    if not isinstance(config, dict):
+        raise _bad("config", "config must be an object.")
+    n = body.get("n", 10)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_SIMULATED:
+        raise _bad("n", f"n must be an integer from 1 to {MAX_SIMULATED}.")
+    form = body.get("form")
+    if not isinstance(form, str) or not SLUG.match(form):
+        raise _bad("form", "form must be the key of a form of the app.")
+    sample = body.get("record") or {}
+    if not isinstance(sample, dict):
+        raise _bad("record", "record must be an object.")
+    records.load_form(db, app_key=app, form_key=form)  # 404 for an unknown form
+    flow, node = body.get("flow"), body.get("node")
+    scope = (
+        cursor_scope(app, str(flow), f"{node}:1")
+        if isinstance(flow, str) and isinstance(node, str)
+        else "assign:simulation"
+    )
+    stand_in = Record(app_key=app, form_key=form, data=sample)
+    inputs = gather(db, policy, config, stand_in, scope=scope, take_turn=False)
+    if not (isinstance(flow, str) and isinstance(node, str)):
+        inputs = Inputs(inputs.candidates, inputs.record, 1, inputs.loads)
+    db.rollback()  # nothing is written
+    return {
+        "policy": policy.key,
+        "candidates": list(inputs.candidates),
+        "next": [{"user": c.user, "why": c.why} for c in choose_many(policy, config, inputs, n)],
+    }
+
+
+def _bad(field: str, message: str) -> InvalidInput:
+    return InvalidInput(
+        "invalid_simulation", message, [Problem("invalid_simulation", message, field=field)]
+    )

@@ -1,0 +1,86 @@
+"""assign_owner in an automation: round robin over a persisted counter, the why in the trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from runtime.automation import service as dispatcher
+from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.records.models import Record
+from tests.runtime.automation.test_dispatch import automation, lead, publish
+
+SHANGHAI = automation(
+    "route_shanghai",
+    {"type": "record_created", "condition": {"field": "city", "op": "eq", "value": "上海"}},
+    {
+        "action": "assign_owner",
+        "params": {"policy": "round_robin", "config": {"users": ["east_a", "east_b"]}},
+    },
+)
+
+
+def owners(db: Session, rows: list[Record]) -> list[Any]:
+    for row in rows:
+        db.refresh(row)
+    return [row.data.get("owner") for row in rows]
+
+
+def test_shanghai_leads_alternate_between_east_a_and_east_b(db: Session) -> None:
+    publish(db, SHANGHAI)
+    rows = [lead(db, city="上海", phone=f"1390000{i:04d}") for i in range(4)]
+    dispatcher.dispatch(db, now=rows[0].created_at)
+    assert owners(db, rows) == ["east_a", "east_b", "east_a", "east_b"]
+    instance = db.scalars(select(FlowInstance).where(FlowInstance.record_id == rows[1].id)).one()
+    results = db.scalars(
+        select(FlowTrace.data).where(
+            FlowTrace.instance_id == instance.id, FlowTrace.node == "a1", FlowTrace.kind == "effect"
+        )
+    ).all()
+    why = next(r["result"]["why"] for r in results if "result" in r)
+    assert why == {"policy": "round_robin", "turn": 2, "of": ["east_a", "east_b"]}
+
+
+def test_load_balance_gives_the_lead_to_whoever_owns_fewer(db: Session) -> None:
+    balanced = automation(
+        "route_balanced",
+        {"type": "record_created", "condition": {"field": "city", "op": "eq", "value": "杭州"}},
+        {
+            "action": "assign_owner",
+            "params": {"policy": "load_balance", "config": {"users": ["east_a", "east_b"]}},
+        },
+    )
+    publish(db, balanced)
+    earlier = [lead(db, city="南京", owner="east_a", phone=f"1380000{i:04d}") for i in range(2)]
+    assert owners(db, earlier) == ["east_a", "east_a"]
+    fresh = lead(db, city="杭州", phone="13811112222")
+    dispatcher.dispatch(db, now=fresh.created_at)
+    assert owners(db, [fresh]) == ["east_b"]
+
+
+def test_simulate_answers_who_gets_the_next_records_and_moves_nothing(
+    client, admin_headers
+) -> None:
+    body = {
+        "policy": "round_robin",
+        "config": {"users": ["east_a", "east_b", "ghost"]},
+        "form": "lead",
+        "n": 3,
+    }
+    answer = client.post("/api/apps/crm/assignment/simulate", json=body, headers=admin_headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["candidates"] == ["east_a", "east_b"]  # nobody called ghost
+    assert [n["user"] for n in answer.json()["next"]] == ["east_a", "east_b", "east_a"]
+    again = client.post("/api/apps/crm/assignment/simulate", json=body, headers=admin_headers)
+    assert again.json() == answer.json()
+    bad = client.post(
+        "/api/apps/crm/assignment/simulate", json={**body, "n": 0}, headers=admin_headers
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "n"
+    unknown = client.post(
+        "/api/apps/crm/assignment/simulate", json={**body, "policy": "dice"}, headers=admin_headers
+    )
+    assert unknown.status_code == 422
