@@ -29,6 +29,7 @@ DATE_FIELD_TYPES = frozenset({"date", "datetime"})
 DURATION_KEYS = frozenset({"after", "offset", "every", "duration"})
 RETURN_TARGETS = frozenset({"previous", "submitter"})
 BRANCH_KEYS = ("condition", "order", "default")
+BEFORE_SAVE_NODES = frozenset({"start", "condition", "action", "end"})
 
 MESSAGES: Messages = {
     "form_mismatch": {
@@ -130,6 +131,10 @@ MESSAGES: Messages = {
     "wait_unknown_field": {
         "en": "The wait is until {key!r}, which is not a date field of the form.",
         "zh-CN": "等待所用的字段 {key!r} 不是表单中的日期字段。",
+    },
+    "before_save_node": {
+        "en": "A before-save rule can only branch and block; {type!r} has no place in it.",
+        "zh-CN": "保存前校验只能判断条件和阻止保存，不能包含 {type!r}。",
     },
     "trigger_unknown_field": {
         "en": "The trigger watches {key!r}, which the form does not have.",
@@ -276,6 +281,13 @@ class _FlowChecker:
             return
         if "condition" in trigger:
             self.check_condition(trigger["condition"], "/trigger/condition")
+        if trigger.get("type") == "before_save":
+            # Run in memory before a save: only what needs no waiting and writes nothing.
+            for index, node in self.nodes:
+                kind = node.get("type")
+                action = _config(node).get("action")
+                if kind not in BEFORE_SAVE_NODES or (kind == "action" and action != "block"):
+                    self.add("before_save_node", f"/nodes/{index}", type=action or kind)
         fields = trigger.get("fields")
         if self.fields is not None and isinstance(fields, list):
             for index, key in enumerate(fields):

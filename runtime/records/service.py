@@ -249,14 +249,42 @@ def check_new(
     now: datetime,
     locale: str = "zh-CN",
     writable: set[str] | None = None,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """Validate `raw` as a new record: the canonical data, or `InvalidInput` with every problem."""
+    """Validate `raw` as a new record: the canonical data, or `InvalidInput` with every problem.
+
+    The form's checks first, then the app's before-save rules (decision 0008).
+    """
     data, problems = check_values(
         form.compiled, raw, existing=None, locale=locale, now=now, writable=writable
     )
     problems += _check_references(db, form, data, set(data), locale)
     _raise_problems(problems)
+    _check_rules(db, form, data, "create", actor, now, locale)
     return data
+
+
+def _check_rules(
+    db: Session,
+    form: FormVersion,
+    data: Mapping[str, Any],
+    operation: str,
+    actor: str | None,
+    now: datetime,
+    locale: str,
+) -> None:
+    from runtime.automation import rules  # rules run flows, and flows write records
+
+    rules.check(
+        db,
+        app_key=form.app_key,
+        form_key=form.form_key,
+        values=data,
+        operation=operation,
+        actor=actor,
+        now=now,
+        locale=locale,
+    )
 
 
 def insert_record(
@@ -352,7 +380,15 @@ def create_record(
     writable: set[str] | None = None,
 ) -> Record:
     """Validate `raw` against the form and store a new record with its audit entry."""
-    data = check_new(db, form=form, raw=raw, now=now, locale=locale, writable=writable)
+    data = check_new(
+        db,
+        form=form,
+        raw=raw,
+        now=now,
+        locale=locale,
+        writable=writable,
+        actor=actor.username if actor else None,
+    )
     return insert_record(db, form=form, data=data, actor=actor, now=now, via=via)
 
 
@@ -498,6 +534,7 @@ def update_record(
     changes = _diff(before, data)
     if not changes:
         return record
+    _check_rules(db, form, data, "update", actor.username if actor else None, now, locale)
     _store_update(db, record, form, data, now)
     if any(change["field"] in lookup_fields(form.doc) for change in changes):
         _write_keys(db, form, record.id, record.data, replace=True)

@@ -55,3 +55,27 @@ class RecordDeleted(TriggerType):
         "type": "object",
         "properties": {"condition": _CONDITION},
     }
+
+
+@trigger_types.register
+class BeforeSave(TriggerType):
+    """Runs synchronously on the values about to be saved; its `block` actions refuse the save.
+
+    Not dispatched from events: the records service runs these rules before every create or
+    update (runtime/automation/rules.py).
+    """
+
+    key = "before_save"
+    label: ClassVar[dict[str, str]] = {"zh-CN": "保存前校验", "en": "Before save"}
+    event_kind = "before_save"
+    config_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "on": {
+                "type": "array",
+                "items": {"enum": ["create", "update"]},
+                "default": ["create", "update"],
+            },
+            "condition": _CONDITION,
+        },
+    }

@@ -386,6 +386,13 @@ def test_trigger_unknown_field_and_its_condition(doc: dict[str, Any]) -> None:
     assert {code for code, _ in check(doc)} == {"schema_violation"}
 
 
+def test_before_save_node_only_branches_and_blocks(doc: dict[str, Any]) -> None:
+    doc["trigger"] = {"type": "before_save"}
+    kinds = {(code, pointer) for code, pointer in check(doc) if code == "before_save_node"}
+    assert kinds  # the base flow has approvals, a wait, a subflow: none belongs here
+    assert all(pointer and pointer.startswith("/nodes/") for _, pointer in kinds)
+
+
 def test_subflow_unknown_only_with_known_flows(doc: dict[str, Any]) -> None:
     assert check(doc) == set()
     assert check(doc, known_flows={"other"}) == {("subflow_unknown", "/nodes/8/config/flow")}
