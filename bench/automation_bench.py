@@ -1,7 +1,8 @@
 """Trigger → action latency of an automation run by the in-process background loop.
 
-A lead is created (and committed) the way the public form does; the CRM routing automation of
-decision 0008 (city 北京 → owner wang, in-app notification) runs in the background loop's thread.
+A lead is created (and committed) the way the public form does; the shipped CRM lead routing
+(flow_definitions/crm/lead_routing.json: city 北京 → owner wang, then an in-app notification)
+runs in the background loop's thread.
 The latency is from the lead's commit to the moment its notification row is visible to another
 connection (polled every 1 ms). Prints p50 / p99 / max per database.
 
@@ -25,51 +26,11 @@ os.environ.setdefault("FORMWORK_FAST_PASSWORD_HASH", "1")
 
 from sqlalchemy import create_engine, select  # noqa: E402
 
-from builder import publish as publishing  # noqa: E402
 from builder.cli import main as formwork  # noqa: E402
 from runtime.automation.loop import BackgroundLoop  # noqa: E402
 from runtime.automation.models import Notification  # noqa: E402
 from runtime.db.engine import make_engine, make_session_factory  # noqa: E402
 from runtime.records import service as records  # noqa: E402
-
-ROUTING = {
-    "format": 1,
-    "key": "route_beijing",
-    "title": {"zh-CN": "北京线索分配", "en": "Beijing lead routing"},
-    "form": "lead",
-    "trigger": {
-        "type": "record_created",
-        "condition": {"field": "city", "op": "eq", "value": "北京"},
-    },
-    "nodes": [
-        {"id": "start", "type": "start", "position": {"x": 0, "y": 0}, "config": {}},
-        {
-            "id": "assign",
-            "type": "action",
-            "position": {"x": 200, "y": 0},
-            "config": {"action": "update_fields", "params": {"fields": {"owner": "wang"}}},
-        },
-        {
-            "id": "tell",
-            "type": "action",
-            "position": {"x": 400, "y": 0},
-            "config": {
-                "action": "notify",
-                "params": {
-                    "to": [{"type": "field", "field": "owner"}],
-                    "title": "新线索：{company}",
-                    "body": "{name}，{phone}",
-                },
-            },
-        },
-        {"id": "done", "type": "end", "position": {"x": 600, "y": 0}, "config": {}},
-    ],
-    "edges": [
-        {"id": "e1", "from": "start", "to": "assign"},
-        {"id": "e2", "from": "assign", "to": "tell"},
-        {"id": "e3", "from": "tell", "to": "done"},
-    ],
-}
 
 
 def run(url: str, label: str, leads: int) -> None:
@@ -80,17 +41,6 @@ def run(url: str, label: str, leads: int) -> None:
     probe = make_session_factory(
         create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     )
-    with factory() as db:
-        publishing.publish(
-            db,
-            app_key="crm",
-            kind="flows",
-            key="route_beijing",
-            user_id=None,
-            now=datetime.now(UTC),
-            doc=ROUTING,
-        )
-        db.commit()
     loop = BackgroundLoop(factory)
     loop.start()
     latencies = []

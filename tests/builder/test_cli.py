@@ -23,7 +23,7 @@ def test_init_again_is_harmless_and_prints_login_and_api_key(database, capsys):
     capsys.readouterr()
     assert main(["init", "--template", "crm", "--password", "cli-pass-1"]) == 0
     out = capsys.readouterr().out
-    assert "app crm: published 0, unchanged 11" in out  # 8 forms, 3 flows
+    assert "app crm: published 0, unchanged 12" in out  # 8 forms, 4 flows
     assert "login: admin (existing users keep their passwords)" in out
     assert out.strip().splitlines()[-1].startswith("api key: fw_")
 
@@ -99,24 +99,14 @@ def test_tick_now_fires_an_approval_deadline(database, capsys):
 def test_tick_hands_pending_events_to_automations(database, capsys):
     from sqlalchemy import select
 
-    from builder import publish as publishing
     from runtime.automation.models import Notification
     from runtime.db.engine import make_engine, make_session_factory
     from runtime.records import service as records
     from tests.conftest import NOW
-    from tests.runtime.automation.test_dispatch import BEIJING_ROUTING
 
+    # The shipped lead routing (crm/lead_routing) is published by init.
     factory = make_session_factory(make_engine(database))
     with factory() as db:
-        publishing.publish(
-            db,
-            app_key="crm",
-            kind="flows",
-            key="route_beijing",
-            user_id=None,
-            now=NOW,
-            doc=BEIJING_ROUTING,
-        )
         records.create_record(
             db,
             form=records.load_form(db, app_key="crm", form_key="lead"),

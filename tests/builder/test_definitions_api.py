@@ -92,7 +92,12 @@ def test_unsupported_kind_is_a_clear_422(client, admin_headers):
 
 def test_shipped_flows_are_published_and_validated(client, admin_headers):
     apps = {a["key"]: a for a in client.get("/api/apps", headers=admin_headers).json()["items"]}
-    assert apps["crm"]["flows"] == ["contract_approval", "opportunity_won_guard", "quote_approval"]
+    assert apps["crm"]["flows"] == [
+        "contract_approval",
+        "lead_routing",
+        "opportunity_won_guard",
+        "quote_approval",
+    ]
     assert apps["expense"]["flows"] == ["expense_approval"]
     flow = client.get("/api/apps/crm/flows/quote_approval", headers=admin_headers).json()
     doc = flow["definition"]

@@ -9,17 +9,10 @@ from sqlalchemy.orm import Session
 
 from runtime.automation import service as dispatcher
 from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.records import service as records
 from runtime.records.models import Record
+from tests.conftest import NOW
 from tests.runtime.automation.test_dispatch import automation, lead, publish
-
-SHANGHAI = automation(
-    "route_shanghai",
-    {"type": "record_created", "condition": {"field": "city", "op": "eq", "value": "上海"}},
-    {
-        "action": "assign_owner",
-        "params": {"policy": "round_robin", "config": {"users": ["east_a", "east_b"]}},
-    },
-)
 
 
 def owners(db: Session, rows: list[Record]) -> list[Any]:
@@ -29,34 +22,45 @@ def owners(db: Session, rows: list[Record]) -> list[Any]:
 
 
 def test_shanghai_leads_alternate_between_east_a_and_east_b(db: Session) -> None:
-    publish(db, SHANGHAI)
+    # The shipped crm/lead_routing: 上海 → round robin over east_a and east_b.
     rows = [lead(db, city="上海", phone=f"1390000{i:04d}") for i in range(4)]
     dispatcher.dispatch(db, now=rows[0].created_at)
     assert owners(db, rows) == ["east_a", "east_b", "east_a", "east_b"]
     instance = db.scalars(select(FlowInstance).where(FlowInstance.record_id == rows[1].id)).one()
     results = db.scalars(
         select(FlowTrace.data).where(
-            FlowTrace.instance_id == instance.id, FlowTrace.node == "a1", FlowTrace.kind == "effect"
+            FlowTrace.instance_id == instance.id,
+            FlowTrace.node == "shanghai_turns",
+            FlowTrace.kind == "effect",
         )
     ).all()
     why = next(r["result"]["why"] for r in results if "result" in r)
     assert why == {"policy": "round_robin", "turn": 2, "of": ["east_a", "east_b"]}
 
 
-def test_load_balance_gives_the_lead_to_whoever_owns_fewer(db: Session) -> None:
+def test_load_balance_gives_the_record_to_whoever_owns_fewer(db: Session) -> None:
     balanced = automation(
-        "route_balanced",
+        "account_balanced",
         {"type": "record_created", "condition": {"field": "city", "op": "eq", "value": "杭州"}},
         {
             "action": "assign_owner",
             "params": {"policy": "load_balance", "config": {"users": ["east_a", "east_b"]}},
         },
     )
+    balanced["form"] = "account"
     publish(db, balanced)
-    earlier = [lead(db, city="南京", owner="east_a", phone=f"1380000{i:04d}") for i in range(2)]
+    form = records.load_form(db, app_key="crm", form_key="account")
+    earlier = [
+        records.create_record(
+            db, form=form, raw={"name": f"老客户{i}", "owner": "east_a"}, actor=None, now=NOW
+        )
+        for i in range(2)
+    ]
     assert owners(db, earlier) == ["east_a", "east_a"]
-    fresh = lead(db, city="杭州", phone="13811112222")
-    dispatcher.dispatch(db, now=fresh.created_at)
+    fresh = records.create_record(
+        db, form=form, raw={"name": "新客户", "city": "杭州"}, actor=None, now=NOW
+    )
+    dispatcher.dispatch(db, now=NOW)
     assert owners(db, [fresh]) == ["east_b"]
 
 
