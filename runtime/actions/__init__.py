@@ -1,6 +1,6 @@
 """Action types the flow shell runs for `run_action` effects: one registered module each."""
 
-from runtime.actions import assign_owner, block, notify, update_fields
+from runtime.actions import assign_owner, block, create_task, notify, update_fields
 from runtime.actions.base import ActionContext, ActionType, action_types
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "action_types",
     "assign_owner",
     "block",
+    "create_task",
     "notify",
     "update_fields",
 ]

@@ -1,4 +1,4 @@
-"""Tasks: what a person has to decide (or read, for cc). Shell."""
+"""Tasks: what a person has to decide (approve), read (cc) or do (todo). Shell."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Task(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("flow_instances.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(200))
     node: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # approve | cc
+    kind: Mapped[str] = mapped_column(String(16))  # approve | cc | todo
     assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))  # open | done | cancelled
     outcome: Mapped[str | None] = mapped_column(String(16))
@@ -34,5 +34,8 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # A todo (create_task action): what to do and how urgent (high | normal | low).
+    title: Mapped[str | None] = mapped_column(String(500))
+    priority: Mapped[str | None] = mapped_column(String(16))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's convention

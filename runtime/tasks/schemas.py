@@ -34,7 +34,7 @@ class _Body(BaseModel):
 
 
 class TaskComplete(_Body):
-    outcome: Literal["approve", "reject", "return"]
+    outcome: Literal["approve", "reject", "return", "done"]  # done: a todo
     comment: str = Field(default="", max_length=MAX_COMMENT)
     to_node: str | None = Field(default=None, pattern=NODE_ID)
     data: dict[str, Any] | None = None

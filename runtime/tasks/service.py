@@ -48,9 +48,8 @@ def list_tasks(
             FlowInstance.submitter_id == user.id, Task.kind == "approve"
         )
     else:
-        query = query.where(
-            Task.assignee_id == user.id, Task.kind == ("cc" if box == "cc" else "approve")
-        )
+        kinds = ("cc",) if box == "cc" else ("approve", "todo")
+        query = query.where(Task.assignee_id == user.id, Task.kind.in_(kinds))
     if status == "open":
         query = query.where(Task.status == "open")
     elif status == "done":
@@ -122,7 +121,12 @@ def _view(
         "flow": instance.flow_key,
         "flow_title": definition.doc.get("title"),
         "node": task.node,
-        "node_label": node.get("label") or {"zh-CN": task.node, "en": task.node},
+        # A todo is known by its title; an approval task by its node.
+        "node_label": {"zh-CN": task.title, "en": task.title}
+        if task.kind == "todo" and task.title
+        else node.get("label") or {"zh-CN": task.node, "en": task.node},
+        "title": task.title,
+        "priority": task.priority,
         "kind": task.kind,
         "assignee": names.get(task.assignee_id),
         "status": task.status,
@@ -180,6 +184,18 @@ def complete(
     task = _open_task_of(db, task_id, user, expected_version)
     files = _stored_files(db, attachments)
     instance = flows.load_instance(db, instance_id=task.instance_id)
+    if (task.kind == "todo") != (outcome == "done"):
+        message = "A todo is completed with 'done'; an approval with approve, reject or return."
+        raise InvalidInput(
+            "invalid_outcome", message, [Problem("invalid_outcome", message, field="outcome")]
+        )
+    if task.kind == "todo":
+        # A todo moves no flow: its automation finished when it made the task.
+        task.status, task.outcome, task.comment = "done", "done", comment
+        task.attachments = files or None
+        task.completed_at = now
+        db.flush()  # the version column: done twice at once → one of them gets 409
+        return instance
     if data:
         _apply_edits(db, instance, user, data, now)
     task.status = "done"

@@ -197,3 +197,32 @@ def test_return_to_the_submitter_with_a_file_and_line_items_as_a_table(server, b
     body = page.evaluate(f"fetch('{href}').then(r => r.text())")
     assert body.startswith("%PDF-1.4")
     assert errors == []
+
+
+def test_wang_finishes_the_first_call_task_an_automation_gave_him(server, browser):
+    base, _key = server
+    lead = {"name": "褚八", "company": "西城文化", "phone": "13900007777", "city": "北京"}
+    created = httpx.post(f"{base}/f/crm/lead", json=lead, timeout=10)
+    assert created.status_code == 201, created.text
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "wang")
+    # The server's background loop routes the lead to wang and gives him a todo.
+    row = page.locator(".fw-todo__item", has_text="15 分钟内首次联系：西城文化")
+    for _ in range(50):
+        if row.count():
+            break
+        page.wait_for_timeout(200)
+        page.reload()
+    row.wait_for()
+    assert "紧急" in row.inner_text()
+    assert "任务" in row.inner_text()
+    shot(page, "todo-automation-task")
+    row.click()
+    page.wait_for_selector("[data-action=finish]")
+    page.locator("textarea.fw-todo__comment").fill("已电话联系，约了下周演示")
+    page.click("[data-action=finish]")
+    row.wait_for(state="detached")
+    shot(page, "todo-automation-task-done")
+    assert errors == []

@@ -6,6 +6,7 @@ import { ApiError, api, problemsOf, readCookie, upload } from '../../static/js/c
 import {
   ageText,
   canDecide,
+  canFinish,
   changedValues,
   completeBody,
   dueInfo,
@@ -241,4 +242,11 @@ test('upload sends the raw file with its name, type and the CSRF header', async 
   assert.equal(calls[0].init.headers['Content-Type'], 'application/pdf');
   assert.equal(calls[0].init.headers['X-Filename'], encodeURIComponent('报价 单.pdf'));
   assert.equal(calls[0].init.headers['X-CSRF-Token'], 'abc');
+});
+
+test('canFinish: open todos of the user only', () => {
+  assert.equal(canFinish({ status: 'open', kind: 'todo', assignee: 'wang' }, 'wang'), true);
+  assert.equal(canFinish({ status: 'done', kind: 'todo', assignee: 'wang' }, 'wang'), false);
+  assert.equal(canFinish({ status: 'open', kind: 'approve', assignee: 'wang' }, 'wang'), false);
+  assert.equal(canFinish({ status: 'open', kind: 'todo', assignee: 'wang' }, 'zhao'), false);
 });

@@ -216,6 +216,15 @@ export function canDecide(task, user) {
   return task?.status === 'open' && task?.kind === 'approve' && task?.assignee === user;
 }
 
+/**
+ * May `user` mark `task` done (a todo an automation gave them)?
+ * @param {any} task
+ * @param {string} user
+ */
+export function canFinish(task, user) {
+  return task?.status === 'open' && task?.kind === 'todo' && task?.assignee === user;
+}
+
 // ------------------------------------------------------------------------------------------
 // The page (browser only)
 
@@ -301,10 +310,12 @@ function start(root) {
       box,
       h('div', { class: 'fw-todo__main' },
         h('div', { class: 'fw-todo__title' }, task.record?.title || `#${task.record?.id ?? task.id}`,
-          task.kind === 'cc' ? h('span', { class: 'fw-todo__badge' }, w('kind_cc')) : null),
+          task.kind === 'cc' ? h('span', { class: 'fw-todo__badge' }, w('kind_cc')) : null,
+          task.kind === 'todo' ? h('span', { class: 'fw-todo__badge' }, w('kind_todo')) : null,
+          task.priority === 'high' ? h('span', { class: 'fw-todo__badge fw-todo__badge--urgent' }, w('priority_high')) : null),
         h('div', { class: 'fw-todo__meta' },
           h('span', null, pick(task.flow_title ?? task.flow, lang), ' · ', pick(task.node_label ?? task.node, lang)),
-          h('span', null, `${w('submitter')}: ${task.submitter ?? ''}`),
+          task.submitter ? h('span', null, `${w('submitter')}: ${task.submitter}`) : null,
           state.box !== 'mine' ? h('span', null, `${w('assignee')}: ${task.assignee ?? ''}`) : null,
           h('span', null, `${w('age')} ${ageText(task.created_at, now, words)}`),
           due.text ? h('span', { class: due.overdue && task.status === 'open' ? 'fw-todo__due fw-todo__due--over' : 'fw-todo__due' },
@@ -343,6 +354,7 @@ function start(root) {
   function renderPanel(task, instance, doc, flow) {
     const data = instance.record?.data || {};
     const decide = canDecide(task, me) && instance.status === 'running';
+    const finish = canFinish(task, me);
     const permissions = decide ? instance.field_permissions || {} : {};
     /** @type {Map<string, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>} */
     const inputs = new Map();
@@ -393,6 +405,7 @@ function start(root) {
         button('add_signer', () => pickUsers(extra, true, (chosen, position) => act(() => post(`/api/tasks/${task.id}/add-signer`, { users: chosen, position })))),
       );
     }
+    if (finish) actions.push(button('finish', () => complete('done'), true));
     if (instance.submitter === me && instance.status === 'running') {
       actions.push(
         button('urge', () => act(() => post(`/api/tasks/${task.id}/urge`))),
@@ -420,8 +433,8 @@ function start(root) {
             h('li', null, h('a', { href: `/api/files/${encodeURIComponent(f.id)}`, download: f.name }, f.name)))) : null,
           h('time', null, dueInfo(line.at, 0).text)))),
       actions.length ? h('div', { class: 'fw-todo__actions' },
-        decide ? h('label', { class: 'fw-todo__comment-label' }, w('comment'), comment) : null,
-        decide ? h('label', { class: 'fw-todo__files-label' }, w('attach'), fileInput) : null,
+        decide || finish ? h('label', { class: 'fw-todo__comment-label' }, w('comment'), comment) : null,
+        decide || finish ? h('label', { class: 'fw-todo__files-label' }, w('attach'), fileInput) : null,
         h('div', { class: 'fw-todo__buttons' }, actions), extra) : null,
     ]);
   }

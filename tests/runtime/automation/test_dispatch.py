@@ -175,3 +175,30 @@ def test_notifications_api_lists_and_marks_read(client, session_factory) -> None
     )
     again = client.get("/api/notifications?unread=true", headers=wang).json()["items"]
     assert all(n["id"] != mine[0]["id"] for n in again)
+
+
+def test_the_owner_gets_a_first_call_todo_due_in_15_minutes(client, session_factory) -> None:
+    created = client.post(
+        "/f/crm/lead",
+        json={"name": "陈六", "company": "海淀软件", "phone": "13900006666", "city": "北京"},
+    )
+    assert created.status_code == 201, created.text
+    with session_factory() as db:
+        dispatcher.dispatch(db, now=NOW)
+        db.commit()
+    wang = {"Authorization": f"Bearer {key_for(session_factory, 'wang')}"}
+    mine = client.get("/api/tasks", headers=wang).json()["items"]
+    todo = next(t for t in mine if t["record"]["id"] == created.json()["id"])
+    assert (todo["kind"], todo["title"], todo["priority"]) == (
+        "todo",
+        "15 分钟内首次联系：海淀软件",
+        "high",
+    )
+    assert todo["due_at"] == "2026-11-22T08:15:00Z"
+    url = f"/api/tasks/{todo['id']}/complete"
+    wrong = client.post(url, json={"outcome": "approve"}, headers=wang)
+    assert (wrong.status_code, wrong.json()["errors"][0]["code"]) == (422, "invalid_outcome")
+    done = client.post(url, json={"outcome": "done", "comment": "已电话联系"}, headers=wang)
+    assert done.status_code == 200, done.text
+    again = client.post(url, json={"outcome": "done"}, headers=wang)
+    assert again.status_code == 409

@@ -1,0 +1,99 @@
+"""create_task: a todo in the same todo list, with a due date and a priority. Shell.
+
+Assignees use the approver specs (a user field such as `owner`, users, a role …); the title is a
+template like notify's (`{field}` → the value as displayed). One task per (instance, action key,
+assignee): a redelivered action creates nothing twice. Completing a todo closes it; it does not
+move any flow (its automation has long finished).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from runtime.actions.base import ActionContext, ActionType, action_types
+from runtime.actions.notify import MAX_TITLE, render
+from runtime.definitions.durations import DurationError, parse_duration
+from runtime.flows.approvers import resolve
+from runtime.org import service as org
+from runtime.org.models import User
+from runtime.records import service as records
+from runtime.tasks.models import Task
+
+PRIORITIES = ("high", "normal", "low")
+
+
+@action_types.register
+class CreateTask(ActionType):
+    key = "create_task"
+    label: ClassVar[dict[str, str]] = {"zh-CN": "创建任务", "en": "Create a task"}
+    icon = "check"
+    group = "task"
+    config_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "required": ["to", "title"],
+        "properties": {
+            "to": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+            "title": {"type": "string", "maxLength": MAX_TITLE},
+            "due_in": {"description": "An ISO-8601 duration from now (PT15M).", "type": "string"},
+            "priority": {"enum": list(PRIORITIES), "default": "normal"},
+        },
+    }
+
+    def run(self, ctx: ActionContext) -> dict[str, Any]:
+        data = dict(ctx.record.data) if ctx.record is not None else {}
+        submitter_id = ctx.instance.submitter_id
+        submitter = ctx.db.get(User, submitter_id) if submitter_id else None
+        found = resolve(
+            list(ctx.params.get("to") or []),
+            record=data,
+            submitter=submitter.username if submitter else None,
+            directory=org.directory(ctx.db),
+        )
+        ids = org.user_ids(ctx.db)
+        users = [name for name in found.users if name in ids]
+        if not users:
+            return {"error": "nobody to give the task to"}
+        due_at = None
+        if ctx.params.get("due_in"):
+            try:
+                due_at = ctx.now + parse_duration(str(ctx.params["due_in"]))
+            except DurationError as error:
+                return {"error": f"bad due_in: {error}"}
+        priority = str(ctx.params.get("priority") or "normal")
+        if priority not in PRIORITIES:
+            return {"error": f"priority is one of {', '.join(PRIORITIES)}"}
+        shown = (
+            records.display(ctx.db, record=ctx.record, locale="zh-CN")
+            if ctx.record is not None
+            else {}
+        )
+        title = render(str(ctx.params.get("title", "")), shown)[:MAX_TITLE]
+        rows = [
+            {
+                "instance_id": ctx.instance.id,
+                "key": f"{ctx.key}:{name}",
+                "node": ctx.key.split(":", 1)[0],
+                "kind": "todo",
+                "assignee_id": ids[name],
+                "status": "open",
+                "due_at": due_at,
+                "created_at": ctx.now,
+                "version": 1,
+                "title": title,
+                "priority": priority,
+            }
+            for name in users
+        ]
+        conn = ctx.db.connection()
+        upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            upsert(Task).on_conflict_do_nothing(index_elements=["instance_id", "key"]), rows
+        )
+        return {
+            "tasks_for": users,
+            "title": title,
+            "due_at": due_at.isoformat() if due_at else None,
+        }
