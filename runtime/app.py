@@ -59,6 +59,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         instances_api.router,
         automation_api.router,
         automation_api.assignment_router,
+        automation_api.events_router,
         pages_api.router,
         todo_page.router,
     ):

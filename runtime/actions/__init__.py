@@ -1,12 +1,13 @@
 """Action types the flow shell runs for `run_action` effects: one registered module each."""
 
-from runtime.actions import assign_owner, block, create_task, notify, update_fields
+from runtime.actions import add_score, assign_owner, block, create_task, notify, update_fields
 from runtime.actions.base import ActionContext, ActionType, action_types
 
 __all__ = [
     "ActionContext",
     "ActionType",
     "action_types",
+    "add_score",
     "assign_owner",
     "block",
     "create_task",

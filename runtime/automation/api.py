@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from runtime.actions.assign_owner import cursor_scope, gather
 from runtime.assignment.policies import Inputs, choose_many, policies
+from runtime.automation import events
 from runtime.automation.models import Notification
 from runtime.db.types import iso_utc
 from runtime.errors import InvalidInput, NotFound, Problem
@@ -128,3 +129,54 @@ def _bad(field: str, message: str) -> InvalidInput:
     return InvalidInput(
         "invalid_simulation", message, [Problem("invalid_simulation", message, field=field)]
     )
+
+
+events_router = APIRouter(tags=["automation"])
+MAX_EVENT_DATA = 20
+
+
+@events_router.post("/api/apps/{app}/events", status_code=201)
+def post_event(
+    app: SlugPath, body: Annotated[dict[str, Any], Body()], db: DB, user: CurrentUser
+) -> dict[str, Any]:
+    """A behaviour of a record's person (DESIGN §7: page_view {page}, email_open, link_click,
+    download {asset}, webinar_attended, email_reply, demo_booked): automations with a
+    `behaviour` trigger react to it (scoring, nurture)."""
+    require_text(body)
+    kind, form, record_id = body.get("type"), body.get("form"), body.get("record_id")
+    data = body.get("data") or {}
+    if not isinstance(kind, str) or not SLUG.match(kind):
+        raise _bad_event("type", "type must be a behaviour name like page_view.")
+    if not isinstance(form, str) or not SLUG.match(form):
+        raise _bad_event("form", "form must be the key of a form of the app.")
+    if (
+        not isinstance(record_id, int)
+        or isinstance(record_id, bool)
+        or not 1 <= record_id <= MAX_DB_INT
+    ):
+        raise _bad_event("record_id", "record_id must be a record id.")
+    if (
+        not isinstance(data, dict)
+        or len(data) > MAX_EVENT_DATA
+        or not all(isinstance(v, str | int | float | bool) or v is None for v in data.values())
+    ):
+        raise _bad_event(
+            "data", f"data must be an object of at most {MAX_EVENT_DATA} plain values."
+        )
+    record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
+    event_id = events.emit(
+        db,
+        app_key=app,
+        kind="behaviour",
+        form_key=form,
+        record_id=record.id,
+        actor_id=user.id,
+        payload={"type": kind, "data": data},
+        now=now_utc(),
+    )
+    commit(db)
+    return {"id": event_id, "type": kind}
+
+
+def _bad_event(field: str, message: str) -> InvalidInput:
+    return InvalidInput("invalid_event", message, [Problem("invalid_event", message, field=field)])

@@ -19,7 +19,7 @@ WRITTEN = "automation_events_written"  # Session.info key: this transaction wrot
 _WAKERS: list[Callable[[], None]] = []
 _LOCAL = threading.local()
 _INSERT_EVENT = Prepared(
-    insert(Event),
+    insert(Event).returning(Event.id),
     columns=(
         "app_key",
         "kind",
@@ -45,25 +45,27 @@ def emit(
     actor_id: int | None,
     payload: Mapping[str, Any],
     now: datetime,
-) -> None:
-    """Write one pending event; inside an automation it records the event that caused it."""
+) -> int:
+    """Write one pending event (its id); inside an automation it records its cause."""
     db.info[WRITTEN] = True
     cause = db.info.get(CAUSE)
     cause_id, depth = (cause[0], cause[1] + 1) if cause else (None, 0)
-    _INSERT_EVENT.run(
-        db.connection(),
-        {
-            "app_key": app_key,
-            "kind": kind,
-            "form_key": form_key,
-            "record_id": record_id,
-            "actor_id": actor_id,
-            "payload": dict(payload),
-            "cause_id": cause_id,
-            "depth": depth,
-            "status": "pending",
-            "created_at": now,
-        },
+    return int(
+        _INSERT_EVENT.scalar(
+            db.connection(),
+            {
+                "app_key": app_key,
+                "kind": kind,
+                "form_key": form_key,
+                "record_id": record_id,
+                "actor_id": actor_id,
+                "payload": dict(payload),
+                "cause_id": cause_id,
+                "depth": depth,
+                "status": "pending",
+                "created_at": now,
+            },
+        )
     )
 
 

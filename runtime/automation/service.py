@@ -59,6 +59,7 @@ def handle(db: Session, event: Event, *, now: datetime) -> list[EventHandling]:
             form=event.form_key,
             record=dict(record.data),
             changes=tuple(event.payload.get("changes") or ()),
+            payload=dict(event.payload),
         )
         actor = db.get(User, event.actor_id) if event.actor_id is not None else None
         for flow in automations:

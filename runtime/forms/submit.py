@@ -32,12 +32,15 @@ def check_values(
     now: datetime,
     writable: Collection[str] | None = None,
     partial: bool = False,
+    system: bool = False,
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Return the full canonical record data (existing merged with `raw`) and every problem.
 
     At most one problem per field. Unknown, computed, read-only and non-`writable` keys of
     `raw` are reported and never written. `partial` (PATCH) checks `required` only for the
     keys in `raw`. Serial fields keep their existing value: the shell fills them on insert.
+    `system` writes (automations) may set read-only fields — a score the rules keep — but never
+    computed ones.
     """
     fields = form.fields
     problems: dict[str, Problem] = {}
@@ -56,7 +59,8 @@ def check_values(
         if spec is None:
             problems[key] = _common_problem("unknown_field", key, locale)
             continue
-        if spec.is_locked or (allowed is not None and key not in allowed):
+        locked = spec.is_computed if system else spec.is_locked
+        if locked or (allowed is not None and key not in allowed):
             problems[key] = _problem(spec, "read_only", locale)
             continue
         given[key] = _checked(spec, value, locale, problems)

@@ -510,8 +510,12 @@ def update_record(
     locale: str = "zh-CN",
     via: str = "api",
     writable: set[str] | None = None,
+    system: bool = False,
 ) -> Record:
-    """Apply a partial update; a stale `expected_version` raises `Conflict` (409)."""
+    """Apply a partial update; a stale `expected_version` raises `Conflict` (409).
+
+    `system`: an automation writes (it may set read-only fields, as a score).
+    """
     if expected_version is not None and expected_version != record.version:
         raise Conflict(
             "stale_version",
@@ -528,6 +532,7 @@ def update_record(
         now=now,
         writable=writable,
         partial=True,
+        system=system,
     )
     problems += _check_references(db, form, data, set(raw), locale)
     _raise_problems(problems)

@@ -23,7 +23,7 @@ def test_init_again_is_harmless_and_prints_login_and_api_key(database, capsys):
     capsys.readouterr()
     assert main(["init", "--template", "crm", "--password", "cli-pass-1"]) == 0
     out = capsys.readouterr().out
-    assert "app crm: published 0, unchanged 12" in out  # 8 forms, 4 flows
+    assert "app crm: published 0, unchanged 15" in out  # 8 forms, 7 flows
     assert "login: admin (existing users keep their passwords)" in out
     assert out.strip().splitlines()[-1].startswith("api key: fw_")
 
@@ -117,8 +117,8 @@ def test_tick_hands_pending_events_to_automations(database, capsys):
         db.commit()
     capsys.readouterr()
     assert main(["tick"]) == 0
-    # The new lead's event, and the update its routing made (handled in the same pass).
-    assert "handled 2 event(s)" in capsys.readouterr().out
+    # The new lead's event, and the updates its routing and scoring made (in the same pass).
+    assert "handled 3 event(s)" in capsys.readouterr().out
     with factory() as db:
         titles = db.scalars(select(Notification.title)).all()
     assert titles == ["新线索：燕京物流"]

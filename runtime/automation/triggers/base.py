@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -19,6 +19,7 @@ class Occurrence:
     form: str | None
     record: Mapping[str, Any]
     changes: tuple[Mapping[str, Any], ...] = ()
+    payload: Mapping[str, Any] = field(default_factory=dict)  # the event's own data
 
 
 class TriggerType:

@@ -26,7 +26,11 @@ def test_shanghai_leads_alternate_between_east_a_and_east_b(db: Session) -> None
     rows = [lead(db, city="上海", phone=f"1390000{i:04d}") for i in range(4)]
     dispatcher.dispatch(db, now=rows[0].created_at)
     assert owners(db, rows) == ["east_a", "east_b", "east_a", "east_b"]
-    instance = db.scalars(select(FlowInstance).where(FlowInstance.record_id == rows[1].id)).one()
+    instance = db.scalars(
+        select(FlowInstance).where(
+            FlowInstance.record_id == rows[1].id, FlowInstance.flow_key == "lead_routing"
+        )
+    ).one()
     results = db.scalars(
         select(FlowTrace.data).where(
             FlowTrace.instance_id == instance.id,
