@@ -23,7 +23,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """With `settings.background`, the dispatcher and timer loop run in a thread of the server."""
     loop = None
     if app.state.settings.background:
-        loop = BackgroundLoop(app.state.session_factory)
+        loop = BackgroundLoop(app.state.session_factory, allow=app.state.settings.http_allow)
         loop.start()
         app.state.background = loop
     try:

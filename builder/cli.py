@@ -132,8 +132,9 @@ def cmd_tick(args: argparse.Namespace) -> int:
     now = datetime.fromisoformat(args.now) if args.now else _now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    factory = make_session_factory(make_engine(Settings.from_env().database_url))
-    events, timers = background.run_once(factory, now=now)
+    settings = Settings.from_env()
+    factory = make_session_factory(make_engine(settings.database_url))
+    events, timers = background.run_once(factory, now=now, allow=settings.http_allow)
     _out(f"handled {events} event(s); fired {timers} timer(s) due at {now.isoformat()}")
     return 0
 

@@ -1,6 +1,14 @@
 """Action types the flow shell runs for `run_action` effects: one registered module each."""
 
-from runtime.actions import add_score, assign_owner, block, create_task, notify, update_fields
+from runtime.actions import (
+    add_score,
+    assign_owner,
+    block,
+    create_task,
+    http_request,
+    notify,
+    update_fields,
+)
 from runtime.actions.base import ActionContext, ActionType, action_types
 
 __all__ = [
@@ -11,6 +19,7 @@ __all__ = [
     "assign_owner",
     "block",
     "create_task",
+    "http_request",
     "notify",
     "update_fields",
 ]

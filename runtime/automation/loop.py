@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from runtime.automation import events
+from runtime.automation import events, outbox
 from runtime.automation import service as automation
 from runtime.db.engine import unit_of_work
 from runtime.scheduler import service as scheduler
@@ -26,8 +27,11 @@ BATCH = 100
 MAX_BATCHES = 1_000  # per pass: a flood of events yields to timers and the next pass
 
 
-def run_once(factory: sessionmaker[Session], *, now: datetime) -> tuple[int, int]:
-    """One pass: (events handled, timers fired), each batch committed on its own.
+def run_once(
+    factory: sessionmaker[Session], *, now: datetime, allow: Sequence[str] = ()
+) -> tuple[int, int]:
+    """One pass: (events handled, timers fired), each batch committed on its own; due outbox
+    items are called (`allow`: addresses the SSRF guard lets through).
 
     Events that handling causes (an automation updating its record) are handled in the same
     pass; the loop guard bounds such chains.
@@ -38,6 +42,9 @@ def run_once(factory: sessionmaker[Session], *, now: datetime) -> tuple[int, int
             handled = automation.dispatch(db, now=now, limit=BATCH)
         events += handled
         if handled == 0:
+            break
+    for _batch in range(MAX_BATCHES):
+        if outbox.deliver_due(factory, now=now, allow=allow) == 0:
             break
     while True:
         with unit_of_work(factory) as db:
@@ -52,10 +59,17 @@ class BackgroundLoop(threading.Thread):
     """Runs a pass every `interval` seconds, and at once when a commit in this process wrote
     events (so a trigger does not wait for the next poll)."""
 
-    def __init__(self, factory: sessionmaker[Session], *, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        interval: float = 0.5,
+        allow: Sequence[str] = (),
+    ) -> None:
         super().__init__(name="formwork-background", daemon=True)
         self.factory = factory
         self.interval = interval
+        self.allow = tuple(allow)
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.passes = 0
@@ -71,7 +85,7 @@ class BackgroundLoop(threading.Thread):
             # (events and timers stay pending until a pass that handles them commits).
             try:
                 with events.no_wake():
-                    run_once(self.factory, now=datetime.now(UTC))
+                    run_once(self.factory, now=datetime.now(UTC), allow=self.allow)
             except Exception:
                 log.exception("background pass failed")
             self.passes += 1

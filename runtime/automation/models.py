@@ -74,3 +74,32 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxItem(Base):
+    """Work that leaves the process (an HTTP call …), written with the step that asked for it.
+
+    A worker claims due items (a lease), calls out with the item's key as Idempotency-Key, and
+    reports the result to the waiting flow as `action_done`. Failures retry with backoff; the
+    last one leaves the item `failed` — an incident an operator sees and can retry.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # http
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flow_instances.id", ondelete="SET NULL")
+    )
+    action_key: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    status: Mapped[str] = mapped_column(String(16))  # pending | working | done | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -309,7 +309,9 @@ def _apply(
         elif isinstance(effect, fx.CancelTimer):
             cancelled_timers.append(effect.key)
         elif isinstance(effect, fx.RunAction):
-            follow_ups.append(_run_action(db, instance, effect, now))
+            done = _run_action(db, instance, effect, now)
+            if done is not None:  # None: the action answers later (outbox)
+                follow_ups.append(done)
         elif isinstance(effect, fx.StartSubflow):
             follow_up = _start_subflow(db, instance, effect, now)
             if follow_up is not None:
@@ -404,7 +406,7 @@ def _depth(db: Session, instance: FlowInstance) -> int:
 
 def _run_action(
     db: Session, instance: FlowInstance, effect: fx.RunAction, now: datetime
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """Run an action now (runtime/actions); its result goes back to the engine as `action_done`."""
     from runtime.actions import ActionContext, action_types  # actions use this module's callers
 
@@ -422,6 +424,8 @@ def _run_action(
             result = action.run(ctx)
     except FormworkError as error:
         result = {"error": error.message}
+    if result.get("deferred"):
+        return None  # the outbox worker sends `action_done` when the call is over
     done: dict[str, Any] = {"type": "action_done", "key": effect.key}
     if "record" in result:
         done["record"] = result.pop("record")

@@ -1,0 +1,163 @@
+"""The outbox worker: claim due items, call out (no transaction held), report to the flow. Shell.
+
+1. Claim (one transaction): due `pending` items, and `working` ones whose lease ran out (a worker
+   died mid-call), become `working` with a lease; attempts + 1. PostgreSQL: SKIP LOCKED.
+2. Call, outside any transaction, through the SSRF guard, with `Idempotency-Key: <item key>`
+   (a retried call is recognisable at the receiver) and the body's HMAC when a secret is set.
+3. Settle (one transaction per item): 2xx → `done`, and the waiting flow gets `action_done`
+   with the status and the answer; 429, 5xx and network errors → `pending` again after a
+   backoff (2, 4, 8 … seconds) until MAX_ATTEMPTS, then `failed`; other 4xx and refusals by
+   the guard fail at once. A failed item answers the flow with an error (its node fails).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from runtime.automation.models import OutboxItem
+from runtime.db.engine import unit_of_work
+from runtime.errors import FormworkError
+from runtime.flows import service as flows
+from runtime.outbound import ssrf
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(seconds=60)
+BATCH = 20
+EXCERPT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    key: str
+    attempts: int
+    payload: dict[str, Any]
+
+
+def deliver_due(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    allow: Sequence[str] = (),
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    """Claim, call and settle the due items; how many were called."""
+    with unit_of_work(factory) as db:
+        claimed = _claim(db, now)
+    for item in claimed:
+        outcome = _call(item, allow, transport)
+        with unit_of_work(factory) as db:
+            _settle(db, item, outcome, now)
+    return len(claimed)
+
+
+def _claim(db: Session, now: datetime) -> list[Claimed]:
+    query = (
+        select(OutboxItem)
+        .where(
+            or_(
+                (OutboxItem.status == "pending") & (OutboxItem.next_try_at <= now),
+                (OutboxItem.status == "working") & (OutboxItem.lease_until < now),
+            )
+        )
+        .order_by(OutboxItem.next_try_at, OutboxItem.id)
+        .limit(BATCH)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    out = []
+    for item in db.scalars(query):
+        item.status = "working"
+        item.lease_until = now + LEASE
+        item.attempts += 1
+        out.append(Claimed(item.id, item.key, item.attempts, dict(item.payload)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    ok: bool
+    retry: bool
+    result: dict[str, Any]
+    error: str | None = None
+
+
+def _call(item: Claimed, allow: Sequence[str], transport: httpx.BaseTransport | None) -> _Outcome:
+    payload = item.payload
+    body = payload.get("body")
+    content = body.encode() if isinstance(body, str) else None
+    headers = {**(payload.get("headers") or {}), "Idempotency-Key": item.key}
+    if content is not None:
+        headers.setdefault("Content-Type", "application/json")
+    secret = payload.get("secret")
+    if secret and content is not None:
+        digest = hmac.new(str(secret).encode(), content, hashlib.sha256).hexdigest()
+        headers["X-Formwork-Signature"] = f"sha256={digest}"
+    try:
+        reply = ssrf.request(
+            str(payload.get("method", "POST")),
+            str(payload.get("url", "")),
+            headers=headers,
+            content=content,
+            allow=allow,
+            transport=transport,
+        )
+    except ssrf.OutboundRefused as error:
+        return _Outcome(False, False, {"error": error.message}, error.message)
+    except httpx.HTTPError as error:
+        return _Outcome(False, True, {"error": str(error)}, f"{type(error).__name__}: {error}")
+    result = {
+        "status": reply.status,
+        "body": reply.body[:EXCERPT].decode("utf-8", "replace"),
+    }
+    if 200 <= reply.status < 300:
+        return _Outcome(True, False, result)
+    retry = reply.status == 429 or reply.status >= 500
+    return _Outcome(False, retry, result, f"HTTP {reply.status}")
+
+
+def _settle(db: Session, claimed: Claimed, outcome: _Outcome, now: datetime) -> None:
+    item = db.get(OutboxItem, claimed.id)
+    if item is None or item.status != "working" or item.attempts != claimed.attempts:
+        return  # another worker took it over after our lease ran out
+    item.lease_until = None
+    item.result = outcome.result
+    if outcome.ok:
+        item.status, item.done_at, item.last_error = "done", now, None
+        _answer(db, item, outcome.result, now)
+        return
+    item.last_error = outcome.error
+    if outcome.retry and item.attempts < MAX_ATTEMPTS:
+        item.status = "pending"
+        item.next_try_at = now + timedelta(seconds=2**item.attempts)
+        return
+    item.status, item.done_at = "failed", now
+    log.warning(
+        "outbox %s failed after %s attempt(s): %s", item.key, item.attempts, item.last_error
+    )
+    _answer(db, item, {**outcome.result, "error": outcome.error or "failed"}, now)
+
+
+def _answer(db: Session, item: OutboxItem, result: dict[str, Any], now: datetime) -> None:
+    """The waiting flow learns the outcome (once: the item settles once)."""
+    if item.instance_id is None or item.action_key is None:
+        return
+    event = {"type": "action_done", "key": item.action_key, "result": result}
+    try:
+        with db.begin_nested():
+            flows.handle_event(db, instance_id=item.instance_id, event=event, now=now)
+    except FormworkError as error:
+        # The instance moved on (withdrawn, finished): the call's result stays on the item.
+        log.info("outbox %s: its flow refused the answer: %s", item.key, error.message)
