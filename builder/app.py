@@ -14,6 +14,7 @@ from builder.api import flows as flow_api
 from builder.palette import palette
 from runtime.app import configure
 from runtime.automation.loop import BackgroundLoop
+from runtime.automation.outbox import Outbound
 from runtime.http.deps import CurrentUser
 from runtime.settings import Settings
 
@@ -23,7 +24,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """With `settings.background`, the dispatcher and timer loop run in a thread of the server."""
     loop = None
     if app.state.settings.background:
-        loop = BackgroundLoop(app.state.session_factory, allow=app.state.settings.http_allow)
+        outbound = Outbound.of(app.state.settings)
+        loop = BackgroundLoop(app.state.session_factory, outbound=outbound)
         loop.start()
         app.state.background = loop
     try:

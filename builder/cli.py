@@ -13,6 +13,7 @@ from pathlib import Path
 from builder import bundle as bundles
 from runtime.auth import service as auth
 from runtime.automation import loop as background
+from runtime.automation.outbox import Outbound
 from runtime.db import migrate
 from runtime.db.engine import make_engine, make_session_factory, unit_of_work
 from runtime.errors import FormworkError
@@ -134,7 +135,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
         now = now.replace(tzinfo=UTC)
     settings = Settings.from_env()
     factory = make_session_factory(make_engine(settings.database_url))
-    events, timers = background.run_once(factory, now=now, allow=settings.http_allow)
+    events, timers = background.run_once(factory, now=now, outbound=Outbound.of(settings))
     _out(f"handled {events} event(s); fired {timers} timer(s) due at {now.isoformat()}")
     return 0
 

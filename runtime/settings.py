@@ -20,7 +20,8 @@ def _split(value: str) -> tuple[str, ...]:
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     broker_url: str | None = None
-    smtp_url: str | None = None
+    smtp_url: str | None = None  # smtp://host:port (starttls: smtp+starttls://user:pass@host:587)
+    smtp_from: str = "Formwork <noreply@formwork.local>"
     secret_key: str = DEFAULT_SECRET_KEY
     base_url: str = DEFAULT_BASE_URL
     http_allow: tuple[str, ...] = ()
@@ -40,6 +41,7 @@ class Settings:
             database_url=env.get("FORMWORK_DATABASE_URL", DEFAULT_DATABASE_URL),
             broker_url=env.get("FORMWORK_BROKER_URL") or None,
             smtp_url=env.get("FORMWORK_SMTP_URL") or None,
+            smtp_from=env.get("FORMWORK_SMTP_FROM", "Formwork <noreply@formwork.local>"),
             secret_key=env.get("FORMWORK_SECRET_KEY", DEFAULT_SECRET_KEY),
             base_url=env.get("FORMWORK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             http_allow=_split(env.get("FORMWORK_HTTP_ALLOW", "")),

@@ -1,22 +1,26 @@
-"""notify: an in-app notification to people chosen like approvers. Shell.
+"""notify: in-app notifications and/or an email to people chosen like approvers. Shell.
 
 Recipients use the approver specs (users, a role, a user field of the record, the submitter,
-department heads). Title and body are templates: `{field}` is the record's value of `field` as
-its type displays it (¥1,234.50, 139 0000 1111); nothing else is interpreted. One row per
-(action key, recipient): a redelivered action notifies nobody twice.
+department heads). Email goes through the outbox: the worker hands it to SMTP. Title and body
+are templates: `{field}` is the record's value of `field` as its type displays it (¥1,234.50,
+139 0000 1111); nothing else is interpreted. One row per (action key, recipient) and one mail
+per action key: a redelivered action notifies nobody twice.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from html import escape
 from typing import Any, ClassVar
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from runtime.actions.base import ActionContext, ActionType, action_types
-from runtime.automation.models import Notification
+from runtime.automation import events
+from runtime.automation.models import Notification, OutboxItem
 from runtime.flows.approvers import resolve
 from runtime.org import service as org
 from runtime.org.models import User
@@ -48,7 +52,12 @@ class Notify(ActionType):
         "required": ["to", "title"],
         "properties": {
             "to": {"type": "array", "minItems": 1, "items": {"type": "object"}},
-            "channel": {"enum": ["in_app"], "default": "in_app"},
+            "channels": {
+                "description": "in_app (a notification row) and/or email (through the outbox).",
+                "type": "array",
+                "items": {"enum": ["in_app", "email"]},
+                "default": ["in_app"],
+            },
             "title": {"type": "string", "maxLength": MAX_TITLE},
             "body": {"type": "string", "maxLength": MAX_BODY},
         },
@@ -88,8 +97,49 @@ class Notify(ActionType):
             }
             for name in users
         ]
+        channels = list(ctx.params.get("channels") or ["in_app"])
         conn = ctx.db.connection()
         upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        # A redelivered action finds its rows there: nothing is written, nothing fails.
-        conn.execute(upsert(Notification).on_conflict_do_nothing(index_elements=["key"]), rows)
-        return {"notified": users, "title": title}
+        result: dict[str, Any] = {"notified": users, "title": title, "channels": channels}
+        if "in_app" in channels:
+            # A redelivered action finds its rows there: nothing is written, nothing fails.
+            conn.execute(upsert(Notification).on_conflict_do_nothing(index_elements=["key"]), rows)
+        if "email" in channels:
+            result["emailed"] = _email(ctx, users, title, body, upsert)
+        return result
+
+
+def _email(ctx: ActionContext, users: list[str], title: str, body: str, upsert: Any) -> list[str]:
+    """One outbox item for the message (sent by the worker; a redelivery adds nothing)."""
+    addresses = dict(
+        ctx.db.execute(select(User.username, User.email).where(User.username.in_(users))).all()
+    )
+    to = [str(addresses[name]) for name in users if addresses.get(name)]
+    if not to:
+        return []
+    link = ""
+    if ctx.record is not None:
+        link = f"/apps/{ctx.record.app_key}/{ctx.record.form_key}/{ctx.record.id}"
+    html = (
+        '<!doctype html><html><body style="font-family:sans-serif">'
+        f"<h2>{escape(title)}</h2><p>{escape(body)}</p>"
+        + (f'<p><a href="{escape(link)}">{escape(link)}</a></p>' if link else "")
+        + "</body></html>"
+    )
+    ctx.db.connection().execute(
+        upsert(OutboxItem)
+        .values(
+            key=f"email:{ctx.instance.id}:{ctx.key}",
+            kind="email",
+            instance_id=ctx.instance.id,
+            action_key=None,  # the flow does not wait for mail
+            payload={"to": to, "subject": title, "text": f"{body}\n{link}".strip(), "html": html},
+            status="pending",
+            attempts=0,
+            next_try_at=ctx.now,
+            created_at=ctx.now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    ctx.db.info[events.WRITTEN] = True  # wake the worker when this commits
+    return to

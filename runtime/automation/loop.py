@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,10 +27,10 @@ MAX_BATCHES = 1_000  # per pass: a flood of events yields to timers and the next
 
 
 def run_once(
-    factory: sessionmaker[Session], *, now: datetime, allow: Sequence[str] = ()
+    factory: sessionmaker[Session], *, now: datetime, outbound: outbox.Outbound | None = None
 ) -> tuple[int, int]:
     """One pass: (events handled, timers fired), each batch committed on its own; due outbox
-    items are called (`allow`: addresses the SSRF guard lets through).
+    items are called (`outbound`: the SSRF allow-list and the SMTP server).
 
     Events that handling causes (an automation updating its record) are handled in the same
     pass; the loop guard bounds such chains.
@@ -44,7 +43,7 @@ def run_once(
         if handled == 0:
             break
     for _batch in range(MAX_BATCHES):
-        if outbox.deliver_due(factory, now=now, allow=allow) == 0:
+        if outbox.deliver_due(factory, now=now, outbound=outbound) == 0:
             break
     while True:
         with unit_of_work(factory) as db:
@@ -64,12 +63,12 @@ class BackgroundLoop(threading.Thread):
         factory: sessionmaker[Session],
         *,
         interval: float = 0.5,
-        allow: Sequence[str] = (),
+        outbound: outbox.Outbound | None = None,
     ) -> None:
         super().__init__(name="formwork-background", daemon=True)
         self.factory = factory
         self.interval = interval
-        self.allow = tuple(allow)
+        self.outbound = outbound
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.passes = 0
@@ -85,7 +84,7 @@ class BackgroundLoop(threading.Thread):
             # (events and timers stay pending until a pass that handles them commits).
             try:
                 with events.no_wake():
-                    run_once(self.factory, now=datetime.now(UTC), allow=self.allow)
+                    run_once(self.factory, now=datetime.now(UTC), outbound=self.outbound)
             except Exception:
                 log.exception("background pass failed")
             self.passes += 1

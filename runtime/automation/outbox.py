@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from runtime.db.engine import unit_of_work
 from runtime.errors import FormworkError
 from runtime.flows import service as flows
 from runtime.outbound import ssrf
+from runtime.outbound.mail import MailRefused, message, send
+from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,23 @@ EXCERPT = 2000
 
 
 @dataclass(frozen=True, slots=True)
+class Outbound:
+    """What the worker needs to call out: the SSRF allow-list and the SMTP server."""
+
+    allow: Sequence[str] = ()
+    smtp_url: str | None = None
+    smtp_from: str = "Formwork <noreply@formwork.local>"
+
+    @classmethod
+    def of(cls, settings: Settings) -> Outbound:
+        return cls(settings.http_allow, settings.smtp_url, settings.smtp_from)
+
+
+@dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
     key: str
+    kind: str
     attempts: int
     payload: dict[str, Any]
 
@@ -50,14 +67,18 @@ def deliver_due(
     factory: sessionmaker[Session],
     *,
     now: datetime,
-    allow: Sequence[str] = (),
+    outbound: Outbound | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> int:
     """Claim, call and settle the due items; how many were called."""
+    config = outbound or Outbound()
     with unit_of_work(factory) as db:
         claimed = _claim(db, now)
     for item in claimed:
-        outcome = _call(item, allow, transport)
+        if item.kind == "email":
+            outcome = _mail(item, config)
+        else:
+            outcome = _call(item, config.allow, transport)
         with unit_of_work(factory) as db:
             _settle(db, item, outcome, now)
     return len(claimed)
@@ -82,7 +103,7 @@ def _claim(db: Session, now: datetime) -> list[Claimed]:
         item.status = "working"
         item.lease_until = now + LEASE
         item.attempts += 1
-        out.append(Claimed(item.id, item.key, item.attempts, dict(item.payload)))
+        out.append(Claimed(item.id, item.key, item.kind, item.attempts, dict(item.payload)))
     return out
 
 
@@ -126,6 +147,28 @@ def _call(item: Claimed, allow: Sequence[str], transport: httpx.BaseTransport | 
         return _Outcome(True, False, result)
     retry = reply.status == 429 or reply.status >= 500
     return _Outcome(False, retry, result, f"HTTP {reply.status}")
+
+
+def _mail(item: Claimed, config: Outbound) -> _Outcome:
+    if not config.smtp_url:
+        return _Outcome(False, True, {"error": "no SMTP server"}, "FORMWORK_SMTP_URL is not set")
+    payload = item.payload
+    to = [str(address) for address in payload.get("to") or ()]
+    mail = message(
+        sender=config.smtp_from,
+        to=to,
+        subject=str(payload.get("subject", "")),
+        text=str(payload.get("text", "")),
+        html=str(payload.get("html", "")),
+        key=item.key,
+    )
+    try:
+        send(config.smtp_url, mail)
+    except MailRefused as error:
+        return _Outcome(False, False, {"error": str(error)}, str(error))
+    except (OSError, smtplib.SMTPException) as error:
+        return _Outcome(False, True, {"error": str(error)}, f"{type(error).__name__}: {error}")
+    return _Outcome(True, False, {"sent_to": to})
 
 
 def _settle(db: Session, claimed: Claimed, outcome: _Outcome, now: datetime) -> None:

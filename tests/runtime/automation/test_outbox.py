@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from runtime.automation import loop
 from runtime.automation.models import OutboxItem
+from runtime.automation.outbox import Outbound
 from runtime.flows.models import FlowInstance, FlowTrace
 from tests.conftest import NOW
 from tests.runtime.automation.test_dispatch import automation, publish
@@ -104,7 +105,7 @@ def test_a_signed_call_with_its_idempotency_key_answers_the_flow(
         publish(db, webhook(sink))
         db.commit()
     record_id = new_lead(client)
-    loop.run_once(session_factory, now=NOW, allow=ALLOW)
+    loop.run_once(session_factory, now=NOW, outbound=Outbound(ALLOW))
 
     assert len(sink.requests) == 1
     sent = sink.requests[0]
@@ -122,7 +123,7 @@ def test_a_signed_call_with_its_idempotency_key_answers_the_flow(
             )
         ).all()
     assert any(r.get("result", {}).get("status") == 200 for r in results)
-    loop.run_once(session_factory, now=NOW + timedelta(minutes=5), allow=ALLOW)
+    loop.run_once(session_factory, now=NOW + timedelta(minutes=5), outbound=Outbound(ALLOW))
     assert len(sink.requests) == 1  # done is done
 
 
@@ -132,12 +133,12 @@ def test_a_failing_receiver_is_retried_with_the_same_key(client, session_factory
         db.commit()
     sink.statuses = [503]
     record_id = new_lead(client)
-    loop.run_once(session_factory, now=NOW, allow=ALLOW)
+    loop.run_once(session_factory, now=NOW, outbound=Outbound(ALLOW))
     assert len(sink.requests) == 1
     assert instance_of(session_factory, record_id, sink).status == "running"  # still waiting
-    loop.run_once(session_factory, now=NOW + timedelta(seconds=1), allow=ALLOW)
+    loop.run_once(session_factory, now=NOW + timedelta(seconds=1), outbound=Outbound(ALLOW))
     assert len(sink.requests) == 1  # the backoff (2 s) has not passed
-    loop.run_once(session_factory, now=NOW + timedelta(seconds=3), allow=ALLOW)
+    loop.run_once(session_factory, now=NOW + timedelta(seconds=3), outbound=Outbound(ALLOW))
     assert len(sink.requests) == 2
     keys = {r["headers"]["Idempotency-Key"] for r in sink.requests}
     assert len(keys) == 1
@@ -152,7 +153,7 @@ def test_a_refused_call_fails_the_node_and_leaves_an_incident(
         db.commit()
     sink.statuses = [400]
     record_id = new_lead(client)
-    loop.run_once(session_factory, now=NOW, allow=ALLOW)
+    loop.run_once(session_factory, now=NOW, outbound=Outbound(ALLOW))
     assert instance_of(session_factory, record_id, sink).status == "failed"
     with session_factory() as db:
         item = db.scalars(select(OutboxItem).where(OutboxItem.key.like("http:%"))).one()
@@ -164,6 +165,8 @@ def test_an_inside_url_is_never_called(client, session_factory, sink) -> None:
         publish(db, webhook(sink))
         db.commit()
     record_id = new_lead(client)
-    loop.run_once(session_factory, now=NOW, allow=())  # the sink is not allow-listed here
+    loop.run_once(
+        session_factory, now=NOW, outbound=Outbound(())
+    )  # the sink is not allow-listed here
     assert sink.requests == []
     assert instance_of(session_factory, record_id, sink).status == "failed"
