@@ -1,10 +1,11 @@
 """add_score: add points to a number field; crossing a threshold emits `score_crossed`. Shell.
 
-Points are fixed (`points`) or chosen by the behaviour that started the automation (`rules`:
-the first rule whose `type` and `data` match the event gives its points) — one scoring flow
-covers every behaviour. The score is written as a system write (the field may be read-only to
-people). Crossing `threshold` upwards emits a `score_crossed` event {field, from, to, threshold}
-in the same transaction: the MQL automation listens to it.
+Points are fixed (`points`), summed over the record's attributes (`attributes`: every rule whose
+condition holds adds its points), or chosen by the behaviour that started the automation
+(`rules`: the first rule whose `type` and `data` match the event) — one action, one write. The
+score is a system write (the field may be read-only to people). Crossing `threshold` upwards
+emits a `score_crossed` event {field, from, to, threshold} in the same transaction: the MQL
+automation listens to it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from runtime.actions.base import ActionContext, ActionType, action_types
 from runtime.automation import events
 from runtime.automation.events import CAUSE
 from runtime.automation.models import Event
+from runtime.expr.conditions import evaluate_condition
 from runtime.records import service as records
 
 
@@ -35,6 +37,11 @@ class AddScore(ActionType):
                 "description": "Points by the starting behaviour: [{type, data?, points}].",
                 "type": "array",
                 "items": {"type": "object", "required": ["type", "points"]},
+            },
+            "attributes": {
+                "description": "Points by the record: [{condition, points, label?}], all summed.",
+                "type": "array",
+                "items": {"type": "object", "required": ["condition", "points"]},
             },
             "threshold": {"type": "number"},
         },
@@ -86,6 +93,16 @@ class AddScore(ActionType):
 def _points(ctx: ActionContext) -> tuple[Decimal | None, dict[str, Any]]:
     if ctx.params.get("points") is not None:
         return Decimal(str(ctx.params["points"])), {"points": ctx.params["points"]}
+    if ctx.params.get("attributes"):
+        values = dict(ctx.record.data) if ctx.record is not None else {}
+        matched = [
+            rule
+            for rule in ctx.params["attributes"]
+            if evaluate_condition(rule["condition"], values, now=ctx.now)
+        ]
+        total = sum((Decimal(str(rule["points"])) for rule in matched), Decimal(0))
+        why = [{"label": rule.get("label"), "points": rule["points"]} for rule in matched]
+        return total, {"matched": why}
     cause = ctx.db.info.get(CAUSE)
     event = ctx.db.get(Event, cause[0]) if cause else None
     payload: Mapping[str, Any] = event.payload if event is not None else {}
