@@ -124,7 +124,9 @@ def report(label: str, elapsed: float, latencies: list[float]) -> float:
     return throughput
 
 
-def start_formwork(database_url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+def start_formwork(
+    database_url: str, workers: int = 1, *, automations: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -132,6 +134,9 @@ def start_formwork(database_url: str, workers: int = 1) -> tuple[subprocess.Pope
         "FORMWORK_BASE_URL": f"http://127.0.0.1:{port}",
         "FORMWORK_FAST_PASSWORD_HASH": "1",
         "FORMWORK_TRUSTED_PROXIES": "127.0.0.1/32",
+        # Off: the submit path alone (issue 2). On: every lead also runs the shipped routing,
+        # scoring and notification automations in the server's background loop (issue 4).
+        "FORMWORK_BACKGROUND": "1" if automations else "0",
     }
     init = subprocess.run(
         [str(BIN / "formwork"), "init", "--template", "crm", "--password", "bench-pass-1"],
@@ -214,6 +219,11 @@ def main() -> None:
         help="load with httpx in Python even when wrk is installed",
     )
     parser.add_argument("--seconds", type=int, default=10, help="wrk run length")
+    parser.add_argument(
+        "--automations",
+        action="store_true",
+        help="also measure intake with the shipped automations running in the server",
+    )
     args = parser.parse_args()
     global PYTHON_CLIENT, WRK_SECONDS
     PYTHON_CLIENT, WRK_SECONDS = args.python_client, args.seconds
@@ -224,14 +234,16 @@ def main() -> None:
             base = run("baseline FastAPI+jsonschema+SQLite", baseline_url, args.requests, 0)
         finally:
             baseline.terminate()
-        targets = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}", 1)]
+        targets = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}", 1, False)]
+        if args.automations:
+            targets.append(("SQLite + automations", f"sqlite:///{folder / 'fa.db'}", 1, True))
         if args.postgres:
             label = "formwork PostgreSQL" + (
                 f" ×{args.pg_workers} workers" if args.pg_workers > 1 else ""
             )
-            targets.append((label, args.postgres, args.pg_workers))
-        for label, url, workers in targets:
-            process, form_url = start_formwork(url, workers)
+            targets.append((label, args.postgres, args.pg_workers, False))
+        for label, url, workers, automations in targets:
+            process, form_url = start_formwork(url, workers, automations=automations)
             try:
                 figures = run(label, form_url, args.requests, 1_000_000)
             finally:

@@ -21,6 +21,9 @@ from runtime.scheduler import service as scheduler
 log = logging.getLogger(__name__)
 
 BATCH = 100
+# Events handled per transaction. On SQLite a transaction holds the one write lock that public
+# submissions need too: a few events at a time (~10 ms each) keep their wait short.
+EVENTS_PER_TRANSACTION = {"sqlite": 2}
 
 
 MAX_BATCHES = 1_000  # per pass: a flood of events yields to timers and the next pass
@@ -36,9 +39,11 @@ def run_once(
     pass; the loop guard bounds such chains.
     """
     events = timers = 0
+    dialect = factory.kw["bind"].dialect.name
+    per_transaction = EVENTS_PER_TRANSACTION.get(dialect, BATCH)
     for _batch in range(MAX_BATCHES):
         with unit_of_work(factory) as db:
-            handled = automation.dispatch(db, now=now, limit=BATCH)
+            handled = automation.dispatch(db, now=now, limit=per_transaction)
         events += handled
         if handled == 0:
             break
