@@ -95,6 +95,7 @@ def test_shipped_flows_are_published_and_validated(client, admin_headers):
     assert apps["crm"]["flows"] == [
         "contract_approval",
         "lead_behaviour_scoring",
+        "lead_conversion",
         "lead_mql",
         "lead_routing",
         "lead_scoring",
