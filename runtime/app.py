@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from runtime.auth import api as auth_api
 from runtime.automation import api as automation_api
+from runtime.automation import hooks as automation_hooks
 from runtime.db.engine import (
     WalCheckpointer,
     make_engine,
@@ -60,6 +61,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         automation_api.router,
         automation_api.assignment_router,
         automation_api.events_router,
+        automation_hooks.router,
         pages_api.router,
         todo_page.router,
     ):

@@ -1,4 +1,4 @@
-"""Behaviour and score triggers: what a lead did (page view, download …), a score crossing. Pure."""
+"""Event triggers: behaviours, a score crossing, inbound webhooks. Pure."""
 
 from __future__ import annotations
 
@@ -57,5 +57,25 @@ class ScoreCrossed(TriggerType):
     def matches(self, config: Mapping[str, Any], occurrence: Occurrence, now: datetime) -> bool:
         wanted = config.get("threshold")
         if wanted is not None and occurrence.payload.get("threshold") != wanted:
+            return False
+        return super().matches(config, occurrence, now)
+
+
+@trigger_types.register
+class Webhook(TriggerType):
+    """A signed call to `/hooks/{app}/{hook}` about a record (runtime/automation/hooks.py)."""
+
+    key = "webhook"
+    label: ClassVar[dict[str, str]] = {"zh-CN": "接收 Webhook", "en": "Inbound webhook"}
+    group = "event"
+    event_kind = "webhook"
+    config_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "required": ["hook"],
+        "properties": {"hook": {"type": "string"}, "condition": _CONDITION},
+    }
+
+    def matches(self, config: Mapping[str, Any], occurrence: Occurrence, now: datetime) -> bool:
+        if occurrence.payload.get("hook") != config.get("hook"):
             return False
         return super().matches(config, occurrence, now)
