@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from runtime.automation import events, outbox
+from runtime.automation import events, outbox, schedule
 from runtime.automation import service as automation
 from runtime.db.engine import unit_of_work
 from runtime.scheduler import service as scheduler
@@ -39,6 +39,10 @@ def run_once(
     pass; the loop guard bounds such chains.
     """
     events = timers = 0
+    for _batch in range(MAX_BATCHES):  # time triggers first: what they cause is handled below
+        with unit_of_work(factory) as db:
+            if schedule.scan(db, now=now) == 0:
+                break
     dialect = factory.kw["bind"].dialect.name
     per_transaction = EVENTS_PER_TRANSACTION.get(dialect, BATCH)
     for _batch in range(MAX_BATCHES):

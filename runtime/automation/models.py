@@ -103,3 +103,20 @@ class OutboxItem(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TriggerFiring(Base):
+    """A time trigger fired for one record and one occurrence (its date value): once ever."""
+
+    __tablename__ = "trigger_firings"
+    __table_args__ = (UniqueConstraint("app_key", "flow_key", "record_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_key: Mapped[str] = mapped_column(String(64))
+    flow_key: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    occurrence: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flow_instances.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

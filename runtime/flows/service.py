@@ -73,6 +73,7 @@ class PublishedFlow:
     key: str
     version: int
     doc: Mapping[str, Any]
+    published_at: datetime | None = None
 
 
 def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
@@ -83,7 +84,7 @@ def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
         if stamp.key not in latest or latest[stamp.key].version < stamp.version:
             latest[stamp.key] = stamp
     return [
-        PublishedFlow(s.id, s.key, s.version, store.published_doc(db, stamp=s))
+        PublishedFlow(s.id, s.key, s.version, store.published_doc(db, stamp=s), s.created_at)
         for s in latest.values()
     ]
 

@@ -5,7 +5,7 @@ One registered module per trigger type (STYLE §3). A flow definition names its 
 every pending event to every published flow of the event's app and form.
 """
 
-from runtime.automation.triggers import behaviour, record
+from runtime.automation.triggers import behaviour, record, time
 from runtime.automation.triggers.base import TriggerType, trigger_types
 
-__all__ = ["TriggerType", "behaviour", "record", "trigger_types"]
+__all__ = ["TriggerType", "behaviour", "record", "time", "trigger_types"]

@@ -1,0 +1,123 @@
+"""Time triggers: find records whose moment has come and start their automation once. Shell.
+
+For each published flow with a `relative_date` or `inactivity` trigger: live records of its
+form whose field is at or before `now - offset` — and whose moment came after the flow was
+published (older moments are not replayed when an automation is first published; a server that
+was down catches up once) — that have no firing for their current value yet. A firing row,
+unique on (app, flow, record, occurrence = the field's value), is written with the instance it
+starts. Dates compare in UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from runtime.automation.models import TriggerFiring
+from runtime.automation.triggers import trigger_types
+from runtime.automation.triggers.time import TimeTrigger
+from runtime.definitions.models import Definition
+from runtime.errors import FormworkError
+from runtime.flows import service as flows
+from runtime.records import service as records
+from runtime.records.models import Record
+
+log = logging.getLogger(__name__)
+
+PER_FLOW = 100  # records started per flow and pass
+
+
+def scan(db: Session, *, now: datetime, limit: int = PER_FLOW) -> int:
+    """Start every time-triggered automation whose moment has come; how many started."""
+    apps = db.scalars(
+        select(Definition.app_key)
+        .where(Definition.kind == "flows", Definition.status == "published")
+        .distinct()
+    )
+    started = 0
+    for app_key in list(apps):
+        for flow in flows.published_flows(db, app_key=app_key):
+            trigger = flow.doc.get("trigger") or {}
+            trigger_type = trigger_types.get(str(trigger.get("type")))
+            if isinstance(trigger_type, TimeTrigger):
+                started += _scan_flow(db, app_key, flow, trigger_type, trigger, now, limit)
+    return started
+
+
+def _moment_text(kind: str | None, moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    if kind == "date":
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _scan_flow(
+    db: Session,
+    app_key: str,
+    flow: flows.PublishedFlow,
+    trigger_type: TimeTrigger,
+    trigger: dict[str, Any],
+    now: datetime,
+    limit: int,
+) -> int:
+    form = records.load_form(db, app_key=app_key, form_key=str(flow.doc.get("form")))
+    field = trigger_type.field(trigger)
+    kind = form.field_types.get(field)
+    if kind not in ("date", "datetime"):
+        log.warning("time trigger of %s/%s: %r is not a date field", app_key, flow.key, field)
+        return 0
+    published = flow.published_at or now
+    window: list[Any] = [
+        {
+            "field": field,
+            "op": "lte",
+            "value": _moment_text(kind, trigger_type.latest_value(trigger, now)),
+        },
+        {
+            "field": field,
+            "op": "gte",
+            "value": _moment_text(kind, trigger_type.latest_value(trigger, published)),
+        },
+    ]
+    if trigger.get("condition"):
+        window.append(trigger["condition"])
+    query, builder = records.list_statement(
+        db.get_bind().dialect.name, form=form, condition={"all": window}, sort="id", limit=limit
+    )
+    fired = exists().where(
+        and_(
+            TriggerFiring.app_key == app_key,
+            TriggerFiring.flow_key == flow.key,
+            TriggerFiring.record_id == Record.id,
+            TriggerFiring.occurrence == builder.column(field),
+        )
+    )
+    started = 0
+    for record in list(db.scalars(query.where(~fired))):
+        occurrence = str(record.data.get(field))
+        firing = TriggerFiring(
+            app_key=app_key, flow_key=flow.key, record_id=record.id, occurrence=occurrence, at=now
+        )
+        try:
+            with db.begin_nested():
+                db.add(firing)
+                db.flush()
+        except IntegrityError:
+            continue  # another scheduler fired it meanwhile
+        try:
+            with db.begin_nested():
+                instance = flows.start_automation(
+                    db, definition=flow, record=record, actor=None, now=now
+                )
+            firing.instance_id = instance.id
+            started += 1
+        except FormworkError as error:
+            log.warning(
+                "time trigger %s on record %s failed: %s", flow.key, record.id, error.message
+            )
+    return started

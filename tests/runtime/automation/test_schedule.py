@@ -1,0 +1,107 @@
+"""Time triggers: 30 days before a contract ends, and no activity for 7 days — once each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from runtime.automation import schedule
+from runtime.org import service as org
+from runtime.records import service as records
+from runtime.records.models import Record
+from runtime.tasks.models import Task
+from tests.conftest import NOW
+from tests.runtime.automation.test_dispatch import automation, lead, publish
+
+RENEWAL = automation(
+    "contract_renewal",
+    {"type": "relative_date", "field": "end_date", "offset": "-P30D"},
+    {
+        "action": "create_task",
+        "params": {"to": [{"type": "field", "field": "owner"}], "title": "续约：{name}"},
+    },
+)
+RENEWAL["form"] = "contract"
+
+
+def contract(db: Session, name: str, ends_in_days: int) -> Record:
+    account = records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="account"),
+        raw={"name": f"{name}客户"},
+        actor=None,
+        now=NOW,
+    )
+    return records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="contract"),
+        raw={
+            "name": name,
+            "account": account.id,
+            "amount": "100000",
+            "status": "已签署",
+            "owner": "li",
+            "end_date": (NOW + timedelta(days=ends_in_days)).date().isoformat(),
+        },
+        actor=None,
+        now=NOW,
+    )
+
+
+def renewal_tasks(db: Session) -> list[str]:
+    return [t.title for t in db.scalars(select(Task).where(Task.title.like("续约：%")))]
+
+
+def test_a_renewal_task_30_days_before_the_end_once(db: Session) -> None:
+    publish(db, RENEWAL)
+    soon, later = contract(db, "甲合同", 60), contract(db, "乙合同", 90)
+    assert schedule.scan(db, now=NOW + timedelta(days=20)) == 0  # nothing due yet
+    assert schedule.scan(db, now=NOW + timedelta(days=40)) == 1  # 甲: 60 − 30 = day 30
+    assert renewal_tasks(db) == ["续约：甲合同"]
+    assert schedule.scan(db, now=NOW + timedelta(days=41)) == 0  # once per end date
+    # 乙 comes due later; a renewal of 甲 (a new end date) comes due again.
+    new_end = (NOW + timedelta(days=400)).date().isoformat()
+    records.update_record(
+        db, record=soon, raw={"end_date": new_end}, expected_version=None, actor=None, now=NOW
+    )
+    assert schedule.scan(db, now=NOW + timedelta(days=380)) == 2
+    assert sorted(renewal_tasks(db)) == ["续约：乙合同", "续约：甲合同", "续约：甲合同"]
+    assert later.id  # both contracts were offered
+
+
+def test_moments_before_publishing_are_not_replayed(db: Session) -> None:
+    contract(db, "旧合同", 10)  # due 20 days before the automation exists
+    publish(db, RENEWAL)
+    assert schedule.scan(db, now=NOW + timedelta(days=30)) == 0
+
+
+def test_inactivity_fires_after_seven_quiet_days(db: Session) -> None:
+    quiet = automation(
+        "lead_quiet",
+        {"type": "inactivity", "field": "last_activity_at", "after": "P7D"},
+        {
+            "action": "notify",
+            "params": {
+                "to": [{"type": "users", "users": ["zhao"]}],
+                "title": "7 天无跟进：{company}",
+            },
+        },
+    )
+    publish(db, quiet)
+    record = lead(db, city="成都", phone="13933330000")
+    stamp = (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    admin = org.load_user(db, username="admin")
+    records.update_record(
+        db,
+        record=record,
+        raw={"last_activity_at": stamp},
+        expected_version=None,
+        actor=admin,
+        now=NOW,
+        system=True,
+    )
+    assert schedule.scan(db, now=NOW + timedelta(days=7)) == 0
+    assert schedule.scan(db, now=NOW + timedelta(days=8, minutes=1)) == 1
+    assert schedule.scan(db, now=NOW + timedelta(days=9)) == 0
