@@ -8,6 +8,7 @@ from runtime.actions import (
     create_task,
     http_request,
     notify,
+    pool,
     update_fields,
 )
 from runtime.actions.base import ActionContext, ActionType, action_types
@@ -23,5 +24,6 @@ __all__ = [
     "create_task",
     "http_request",
     "notify",
+    "pool",
     "update_fields",
 ]
