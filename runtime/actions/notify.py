@@ -21,9 +21,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from runtime.actions.base import ActionContext, ActionType, action_types
 from runtime.automation import events
 from runtime.automation.models import Notification, OutboxItem
+from runtime.errors import InvalidInput, Problem
 from runtime.flows.approvers import resolve
 from runtime.org import service as org
 from runtime.org.models import User
+from runtime.outbound import robots
 from runtime.records import service as records
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -53,10 +55,14 @@ class Notify(ActionType):
         "properties": {
             "to": {"type": "array", "minItems": 1, "items": {"type": "object"}},
             "channels": {
-                "description": "in_app (a notification row) and/or email (through the outbox).",
+                "description": "in_app (a row), email and robot (both through the outbox).",
                 "type": "array",
-                "items": {"enum": ["in_app", "email"]},
+                "items": {"enum": ["in_app", "email", "robot"]},
                 "default": ["in_app"],
+            },
+            "robot": {
+                "description": "robot channel: {kind: dingtalk|wecom|feishu, webhook, secret?}.",
+                "type": "object",
             },
             "title": {"type": "string", "maxLength": MAX_TITLE},
             "body": {"type": "string", "maxLength": MAX_BODY},
@@ -75,7 +81,7 @@ class Notify(ActionType):
         )
         ids = org.user_ids(ctx.db)
         users = [name for name in found.users if name in ids]
-        if not users:
+        if not users and ctx.params.get("channels") != ["robot"]:
             return {"error": "nobody to notify"}
         shown = (
             records.display(ctx.db, record=ctx.record, locale="zh-CN")
@@ -106,6 +112,8 @@ class Notify(ActionType):
             conn.execute(upsert(Notification).on_conflict_do_nothing(index_elements=["key"]), rows)
         if "email" in channels:
             result["emailed"] = _email(ctx, users, title, body, upsert)
+        if "robot" in channels:
+            result["robot"] = _robot(ctx, title, body, upsert)
         return result
 
 
@@ -143,3 +151,39 @@ def _email(ctx: ActionContext, users: list[str], title: str, body: str, upsert: 
     )
     ctx.db.info[events.WRITTEN] = True  # wake the worker when this commits
     return to
+
+
+def _robot(ctx: ActionContext, title: str, body: str, upsert: Any) -> str:
+    """One outbox item for the group robot; signed and throttled when the worker sends it."""
+    robot = dict(ctx.params.get("robot") or {})
+    kind = str(robot.get("kind", ""))
+    if kind not in robots.KINDS or not isinstance(robot.get("webhook"), str):
+        raise InvalidInput(
+            "invalid_robot",
+            "robot needs kind (dingtalk, wecom, feishu) and webhook.",
+            [Problem("invalid_robot", "robot needs kind and webhook.", field="robot")],
+        )
+    key = f"robot:{ctx.instance.id}:{ctx.key}"
+    ctx.db.connection().execute(
+        upsert(OutboxItem)
+        .values(
+            key=key,
+            kind="robot",
+            instance_id=ctx.instance.id,
+            action_key=None,
+            payload={
+                "kind": kind,
+                "webhook": robot["webhook"],
+                "secret": robot.get("secret"),
+                "title": title,
+                "text": body,
+            },
+            status="pending",
+            attempts=0,
+            next_try_at=ctx.now,
+            created_at=ctx.now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    ctx.db.info[events.WRITTEN] = True
+    return kind

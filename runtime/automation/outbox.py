@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import logging
 import smtplib
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from runtime.automation.models import OutboxItem
 from runtime.db.engine import unit_of_work
 from runtime.errors import FormworkError
 from runtime.flows import service as flows
-from runtime.outbound import ssrf
+from runtime.outbound import robots, ssrf
 from runtime.outbound.mail import MailRefused, message, send
 from runtime.settings import Settings
 
@@ -77,6 +78,8 @@ def deliver_due(
     for item in claimed:
         if item.kind == "email":
             outcome = _mail(item, config)
+        elif item.kind == "robot":
+            outcome = _robot(item, config, transport, now)
         else:
             outcome = _call(item, config.allow, transport)
         with unit_of_work(factory) as db:
@@ -113,6 +116,7 @@ class _Outcome:
     retry: bool
     result: dict[str, Any]
     error: str | None = None
+    postpone: float | None = None  # seconds: not tried (a throttle), try again then
 
 
 def _call(item: Claimed, allow: Sequence[str], transport: httpx.BaseTransport | None) -> _Outcome:
@@ -149,6 +153,40 @@ def _call(item: Claimed, allow: Sequence[str], transport: httpx.BaseTransport | 
     return _Outcome(False, retry, result, f"HTTP {reply.status}")
 
 
+_ROBOT_SENT: dict[str, deque[float]] = {}  # webhook → send times (this process)
+
+
+def _robot(
+    item: Claimed, config: Outbound, transport: httpx.BaseTransport | None, now: datetime
+) -> _Outcome:
+    """A group robot message, at most PER_MINUTE per robot (per worker process)."""
+    payload = item.payload
+    webhook = str(payload.get("webhook", ""))
+    moment = now.timestamp()
+    sent = _ROBOT_SENT.setdefault(webhook, deque())
+    while sent and sent[0] <= moment - 60:
+        sent.popleft()
+    if len(sent) >= robots.PER_MINUTE:
+        return _Outcome(False, True, {}, None, postpone=sent[0] + 60 - moment)
+    request = robots.call(
+        str(payload.get("kind")),
+        webhook,
+        str(payload.get("title", "")),
+        str(payload.get("text", "")),
+        secret=payload.get("secret"),
+        now_ms=int(moment * 1000),
+    )
+    sent.append(moment)
+    claimed = Claimed(
+        item.id,
+        item.key,
+        "http",
+        item.attempts,
+        {"method": "POST", "url": request.url, "body": request.body.decode()},
+    )
+    return _call(claimed, config.allow, transport)
+
+
 def _mail(item: Claimed, config: Outbound) -> _Outcome:
     if not config.smtp_url:
         return _Outcome(False, True, {"error": "no SMTP server"}, "FORMWORK_SMTP_URL is not set")
@@ -176,6 +214,10 @@ def _settle(db: Session, claimed: Claimed, outcome: _Outcome, now: datetime) -> 
     if item is None or item.status != "working" or item.attempts != claimed.attempts:
         return  # another worker took it over after our lease ran out
     item.lease_until = None
+    if outcome.postpone is not None:  # throttled: not an attempt
+        item.status, item.attempts = "pending", item.attempts - 1
+        item.next_try_at = now + timedelta(seconds=outcome.postpone)
+        return
     item.result = outcome.result
     if outcome.ok:
         item.status, item.done_at, item.last_error = "done", now, None

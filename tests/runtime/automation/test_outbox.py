@@ -36,7 +36,9 @@ class Sink:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                sink.requests.append({"headers": dict(self.headers), "body": body})
+                sink.requests.append(
+                    {"headers": dict(self.headers), "body": body, "path": self.path}
+                )
                 status = sink.statuses.pop(0) if sink.statuses else 200
                 answer = json.dumps({"received": True}).encode()
                 self.send_response(status)
