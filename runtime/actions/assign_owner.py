@@ -84,8 +84,14 @@ def gather(
     take_turn: bool,
 ) -> Inputs:
     """The policy's inputs; `take_turn` advances the round-robin counter (False: only peek)."""
-    active = set(org.directory(db).department_of)
-    candidates = tuple(user for user in policy.candidates(config) if user in active)
+    directory = org.directory(db)
+    # Active users only; someone on leave is replaced by their backup (or left out).
+    present = (
+        directory.available(user)
+        for user in policy.candidates(config)
+        if user in directory.department_of
+    )
+    candidates = tuple(dict.fromkeys(user for user in present if user is not None))
     turn = 0
     if policy.needs_turn:
         if take_turn:

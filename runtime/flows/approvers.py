@@ -81,7 +81,9 @@ def resolve(
         per_spec.append(
             {"spec": {key: copy_json(value) for key, value in spec.items()}, "users": found}
         )
-        users.update(dict.fromkeys(found))
+        # Availability: someone on leave is replaced by their backup (DESIGN §6).
+        present = [directory.available(user) if directory.on_leave else user for user in found]
+        users.update(dict.fromkeys(user for user in present if user is not None))
     if users or empty is None:
         return Resolution(tuple(users), tuple(per_spec))
     # DESIGN §6: empty approver → auto-approve, to admin, or fail

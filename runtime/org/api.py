@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from sqlalchemy import select
 
 from runtime.errors import Conflict
-from runtime.http.deps import DB, AdminUser, CurrentUser, commit
+from runtime.http.deps import DB, AdminUser, CurrentUser, SlugPath, commit, now_utc
 from runtime.org import service as org
 from runtime.org.models import Department, Role, User
 from runtime.org.schemas import (
+    Availability,
     DepartmentCreate,
     DepartmentOut,
     RoleCreate,
@@ -17,11 +20,13 @@ from runtime.org.schemas import (
     UserCreate,
     UserOut,
 )
+from runtime.tasks import service as tasks
 
 router = APIRouter(prefix="/api", tags=["people"])
 
 
-def _user_out(user: User, codes: dict[int, str]) -> UserOut:
+def _user_out(user: User, codes: dict[int, str], names: dict[int, str] | None = None) -> UserOut:
+    names = names or {}
     return UserOut(
         username=user.username,
         name=user.name,
@@ -29,6 +34,8 @@ def _user_out(user: User, codes: dict[int, str]) -> UserOut:
         department=codes.get(user.department_id) if user.department_id else None,
         roles=sorted(user.role_keys),
         is_active=user.is_active,
+        on_leave=user.on_leave,
+        backup=names.get(user.backup_id) if user.backup_id else None,
     )
 
 
@@ -113,3 +120,16 @@ def create_role(body: RoleCreate, db: DB, _admin: AdminUser) -> RoleOut:
     role = org.ensure_role(db, key=body.key, name=body.name)
     commit(db)
     return RoleOut(key=role.key, name=role.name, members=[])
+
+
+@router.patch("/users/{username}")
+def set_availability(
+    username: SlugPath, body: Availability, db: DB, _admin: AdminUser
+) -> dict[str, Any]:
+    """On leave: new work goes to the backup, and open tasks move to them now."""
+    user = org.load_user(db, username=username)
+    org.set_availability(db, user=user, on_leave=body.on_leave, backup=body.backup)
+    moved = tasks.hand_over(db, user=user, now=now_utc()) if body.on_leave else []
+    commit(db)
+    names = {u.id: u.username for u in db.scalars(select(User))}
+    return {"user": _user_out(user, _codes(db), names), "moved_tasks": moved}

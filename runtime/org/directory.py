@@ -13,6 +13,20 @@ class Directory:
     head_of: dict[str, str | None] = field(default_factory=dict)  # dept code → username
     parent_of: dict[str, str | None] = field(default_factory=dict)  # dept code → dept code
     members_of_role: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    on_leave: frozenset[str] = frozenset()
+    backup_of: dict[str, str] = field(default_factory=dict)  # username → their backup
+
+    def available(self, username: str) -> str | None:
+        """Who takes `username`'s new work: themselves, else their backup (following backups
+        who are on leave too); None when nobody in that chain is at work."""
+        seen: set[str] = set()
+        current: str | None = username
+        while current is not None and current in self.on_leave:
+            if current in seen:
+                return None
+            seen.add(current)
+            current = self.backup_of.get(current)
+        return current
 
     def manager(self, username: str) -> str | None:
         """The head of the user's department, or of its parent when the user is that head."""

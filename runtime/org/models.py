@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from runtime.db.base import Base
@@ -46,6 +46,9 @@ class User(Base):
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Availability: someone on leave gets no new work; their backup gets it (and their open work).
+    on_leave: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    backup_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class UserCreate(BaseModel):
@@ -21,6 +21,17 @@ class UserOut(BaseModel):
     department: str | None
     roles: list[str]
     is_active: bool
+    on_leave: bool = False
+    backup: str | None = None
+
+
+class Availability(BaseModel):
+    """PATCH /api/users/{username}: on leave (new and open work goes to the backup) or back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_leave: bool
+    backup: str | None = Field(default=None, max_length=64)
 
 
 class DepartmentCreate(BaseModel):

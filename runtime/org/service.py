@@ -102,6 +102,21 @@ def create_department(
     return department
 
 
+def set_availability(db: Session, *, user: User, on_leave: bool, backup: str | None) -> None:
+    """Mark `user` on leave (with the backup who takes their work) or back at work."""
+    backup_user = None
+    if backup is not None:
+        backup_user = load_user(db, username=backup)
+        if backup_user.id == user.id or not backup_user.is_active:
+            message = "The backup must be another active user."
+            raise InvalidInput(
+                "invalid_backup", message, [Problem("invalid_backup", message, field="backup")]
+            )
+    user.on_leave = on_leave
+    user.backup_id = backup_user.id if backup_user else None
+    db.flush()
+
+
 def set_head(db: Session, *, department: Department, user: User) -> None:
     department.head_id = user.id
     db.flush()
@@ -173,7 +188,14 @@ def _read(connection: Connection, token: int | None) -> _Snapshot:
         select(Department.id, Department.code, Department.parent_id, Department.head_id)
     ).all()
     users = connection.execute(
-        select(User.id, User.username, User.department_id, User.is_active)
+        select(
+            User.id,
+            User.username,
+            User.department_id,
+            User.is_active,
+            User.on_leave,
+            User.backup_id,
+        )
     ).all()
     memberships = connection.execute(
         select(user_roles.c.user_id, Role.key).join(Role, Role.id == user_roles.c.role_id)
@@ -194,5 +216,11 @@ def _read(connection: Connection, token: int | None) -> _Snapshot:
             d.code: code_by_id.get(d.parent_id) if d.parent_id else None for d in departments
         },
         members_of_role={key: tuple(sorted(names)) for key, names in roles.items()},
+        on_leave=frozenset(u.username for u in active if u.on_leave),
+        backup_of={
+            u.username: username_by_id[u.backup_id]
+            for u in active
+            if u.backup_id is not None and u.backup_id in username_by_id
+        },
     )
     return _Snapshot(token, found, {u.username: u.id for u in users})

@@ -16,6 +16,7 @@ from runtime.files.models import StoredFile
 from runtime.flows import engine
 from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance
+from runtime.org import service as org
 from runtime.org.models import User
 from runtime.records import service as records
 from runtime.records.models import Record
@@ -310,3 +311,33 @@ def add_signer(
         },
         now=now,
     )
+
+
+def hand_over(db: Session, *, user: User, now: datetime) -> list[int]:
+    """Move `user`'s open tasks to whoever takes their work now (their backup, when on leave).
+
+    Approval tasks are transferred through their flow (the trace says so); todos change hands.
+    """
+    taker = org.directory(db).available(user.username)
+    if taker is None or taker == user.username:
+        return []
+    taker_id = org.user_ids(db)[taker]
+    moved = []
+    rows = db.scalars(
+        select(Task).where(
+            Task.assignee_id == user.id, Task.status == "open", Task.kind.in_(("approve", "todo"))
+        )
+    )
+    for task in list(rows):
+        if task.kind == "todo":
+            task.assignee_id = taker_id
+        else:
+            flows.handle_event(
+                db,
+                instance_id=task.instance_id,
+                event={"type": "transfer", "task": task.key, "by": user.username, "to": taker},
+                now=now,
+            )
+        moved.append(task.id)
+    db.flush()
+    return moved

@@ -49,3 +49,18 @@ def test_round_robin_simulation_continues_from_the_turn() -> None:
     config = {"users": ["east_a", "east_b"]}
     picks = choose_many(ROUND_ROBIN, config, Inputs(("east_a", "east_b"), turn=2), 3)
     assert [c.user for c in picks] == ["east_b", "east_a", "east_b"]
+
+
+def test_directory_availability_follows_backups() -> None:
+    from runtime.org.directory import Directory
+
+    directory = Directory(
+        on_leave=frozenset({"east_a", "east_b", "north_a"}),
+        backup_of={"east_a": "east_b", "east_b": "li", "north_a": "north_a_twin"},
+    )
+    assert directory.available("east_a") == "li"  # east_b is away too: on to li
+    assert directory.available("li") == "li"
+    assert directory.available("south_a") == "south_a"
+    loop = Directory(on_leave=frozenset({"a", "b"}), backup_of={"a": "b", "b": "a"})
+    assert loop.available("a") is None
+    assert Directory(on_leave=frozenset({"c"})).available("c") is None  # away, no backup
