@@ -94,11 +94,13 @@ def test_shipped_flows_are_published_and_validated(client, admin_headers):
     apps = {a["key"]: a for a in client.get("/api/apps", headers=admin_headers).json()["items"]}
     assert apps["crm"]["flows"] == [
         "contract_approval",
+        "contract_renewal",
         "lead_behaviour_scoring",
         "lead_conversion",
         "lead_mql",
         "lead_routing",
         "lead_scoring",
+        "opportunity_stage_rules",
         "opportunity_won_guard",
         "quote_approval",
     ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from builder import publish as publishing
 from runtime.automation import schedule
 from runtime.org import service as org
 from runtime.records import service as records
@@ -15,15 +16,7 @@ from runtime.tasks.models import Task
 from tests.conftest import NOW
 from tests.runtime.automation.test_dispatch import automation, lead, publish
 
-RENEWAL = automation(
-    "contract_renewal",
-    {"type": "relative_date", "field": "end_date", "offset": "-P30D"},
-    {
-        "action": "create_task",
-        "params": {"to": [{"type": "field", "field": "owner"}], "title": "续约：{name}"},
-    },
-)
-RENEWAL["form"] = "contract"
+# The shipped crm/contract_renewal: 30 days before end_date, a task for the owner.
 
 
 def contract(db: Session, name: str, ends_in_days: int) -> Record:
@@ -51,15 +44,15 @@ def contract(db: Session, name: str, ends_in_days: int) -> Record:
 
 
 def renewal_tasks(db: Session) -> list[str]:
-    return [t.title for t in db.scalars(select(Task).where(Task.title.like("续约：%")))]
+    titles = db.scalars(select(Task.title).where(Task.title.like("续约提醒：%")))
+    return [title.split("（")[0] for title in titles]
 
 
 def test_a_renewal_task_30_days_before_the_end_once(db: Session) -> None:
-    publish(db, RENEWAL)
     soon, later = contract(db, "甲合同", 60), contract(db, "乙合同", 90)
     assert schedule.scan(db, now=NOW + timedelta(days=20)) == 0  # nothing due yet
     assert schedule.scan(db, now=NOW + timedelta(days=40)) == 1  # 甲: 60 − 30 = day 30
-    assert renewal_tasks(db) == ["续约：甲合同"]
+    assert renewal_tasks(db) == ["续约提醒：甲合同"]
     assert schedule.scan(db, now=NOW + timedelta(days=41)) == 0  # once per end date
     # 乙 comes due later; a renewal of 甲 (a new end date) comes due again.
     new_end = (NOW + timedelta(days=400)).date().isoformat()
@@ -67,14 +60,25 @@ def test_a_renewal_task_30_days_before_the_end_once(db: Session) -> None:
         db, record=soon, raw={"end_date": new_end}, expected_version=None, actor=None, now=NOW
     )
     assert schedule.scan(db, now=NOW + timedelta(days=380)) == 2
-    assert sorted(renewal_tasks(db)) == ["续约：乙合同", "续约：甲合同", "续约：甲合同"]
+    assert sorted(renewal_tasks(db)) == ["续约提醒：乙合同", "续约提醒：甲合同", "续约提醒：甲合同"]
     assert later.id  # both contracts were offered
 
 
 def test_moments_before_publishing_are_not_replayed(db: Session) -> None:
-    contract(db, "旧合同", 10)  # due 20 days before the automation exists
-    publish(db, RENEWAL)
-    assert schedule.scan(db, now=NOW + timedelta(days=30)) == 0
+    renewal = automation(
+        "renewal_late",
+        {"type": "relative_date", "field": "end_date", "offset": "-P30D"},
+        {"action": "update_fields", "params": {"fields": {"remark": "提醒过"}}},
+    )
+    renewal["form"] = "contract"
+    old = contract(db, "旧合同", 10)  # due 20 days before this automation exists
+    later = NOW + timedelta(days=1)
+    publishing.publish(
+        db, app_key="crm", kind="flows", key="renewal_late", user_id=None, now=later, doc=renewal
+    )
+    schedule.scan(db, now=NOW + timedelta(days=30))
+    db.refresh(old)
+    assert old.data.get("remark") is None
 
 
 def test_inactivity_fires_after_seven_quiet_days(db: Session) -> None:
@@ -105,3 +109,40 @@ def test_inactivity_fires_after_seven_quiet_days(db: Session) -> None:
     assert schedule.scan(db, now=NOW + timedelta(days=7)) == 0
     assert schedule.scan(db, now=NOW + timedelta(days=8, minutes=1)) == 1
     assert schedule.scan(db, now=NOW + timedelta(days=9)) == 0
+
+
+def test_a_big_deal_entering_analysis_gets_presales_and_the_manager_is_told(db: Session) -> None:
+    from runtime.automation import service as dispatcher
+    from runtime.automation.models import Notification
+
+    rep = org.load_user(db, username="north_a")
+    account = records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="account"),
+        raw={"name": "大单客户"},
+        actor=rep,
+        now=NOW,
+    )
+    deal = records.create_record(
+        db,
+        form=records.load_form(db, app_key="crm", form_key="opportunity"),
+        raw={"name": "大单", "account": account.id, "stage": "初步沟通", "amount": "800000"},
+        actor=rep,
+        now=NOW,
+    )
+    records.update_record(
+        db, record=deal, raw={"stage": "需求分析"}, expected_version=None, actor=rep, now=NOW
+    )
+    while dispatcher.dispatch(db, now=NOW):
+        pass
+    presales = db.scalars(select(Task).where(Task.title.like("售前支持：大单%"))).all()
+    assert {
+        org_user.username for t in presales if (org_user := db.get(org.User, t.assignee_id))
+    } == {
+        "presales1",
+        "presales2",
+    }
+    told = db.scalars(
+        select(Notification.user_id).where(Notification.title == "大额商机进入需求分析：大单")
+    ).all()
+    assert told == [org.load_user(db, username="wang").id]  # north_a's manager
