@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
+from runtime.automation.models import Notification
 from runtime.definitions import store
 from runtime.fields import field_types
 from runtime.flows import service as flows
@@ -19,6 +21,7 @@ from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath, request_
 from runtime.org.models import User
 from runtime.pages import render
 from runtime.records import service as records
+from runtime.records.models import Record
 
 router = APIRouter(include_in_schema=False)
 LIST_COLUMNS = 6
@@ -191,3 +194,37 @@ def _local_time(iso: str) -> str:
     """UTC ISO text → 'YYYY-MM-DD HH:MM' in the organisation's time zone."""
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return moment.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications(request: Request, db: DB, user: OptionalUser) -> Response:
+    if user is None:
+        return _login_redirect(request)
+    rows = db.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc())
+        .limit(100)
+    )
+    items = []
+    for n in rows:
+        record = db.get(Record, n.record_id) if n.record_id else None
+        items.append(
+            {
+                "id": n.id,
+                "title": n.title,
+                "body": n.body,
+                "read": n.read_at is not None,
+                "at": n.created_at.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M"),
+                "link": f"/apps/{record.app_key}/{record.form_key}/{record.id}" if record else None,
+            }
+        )
+    return HTMLResponse(
+        render.page(
+            "notifications.html",
+            locale=request_locale(request),
+            user=user,
+            items=items,
+            unread=sum(1 for item in items if not item["read"]),
+        )
+    )

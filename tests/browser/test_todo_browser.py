@@ -226,3 +226,33 @@ def test_wang_finishes_the_first_call_task_an_automation_gave_him(server, browse
     row.wait_for(state="detached")
     shot(page, "todo-automation-task-done")
     assert errors == []
+
+
+def test_wang_reads_his_notifications_from_the_top_bar(server, browser):
+    base, _key = server
+    lead = {"name": "韩十四", "company": "朝阳文创", "phone": "13900001234", "city": "北京"}
+    assert httpx.post(f"{base}/f/crm/lead", json=lead, timeout=10).status_code == 201
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "wang")
+    badge = page.locator("[data-unread]")
+    for _ in range(50):  # the background loop notifies wang within moments
+        page.reload()
+        if badge.is_visible():
+            break
+        page.wait_for_timeout(200)
+    assert badge.is_visible()
+    unread_before = int(badge.inner_text().rstrip("+"))
+    page.click("[data-notifications]")
+    page.wait_for_url(f"{base}/notifications")
+    item = page.locator(".fw-notes__item", has_text="新线索：朝阳文创")
+    item.wait_for()
+    assert "fw-notes__item--unread" in (item.get_attribute("class") or "")
+    shot(page, "notifications")
+    page.click("[data-action=mark-all-read]")
+    page.wait_for_load_state("load")
+    page.locator(".fw-notes__item--unread").first.wait_for(state="detached")
+    assert page.locator("[data-unread]").is_hidden()
+    assert unread_before >= 1
+    assert errors == []
