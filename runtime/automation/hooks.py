@@ -28,12 +28,12 @@ from runtime.automation import events
 from runtime.errors import (
     FormworkError,
     InvalidInput,
-    PayloadTooLarge,
     PermissionDenied,
     Problem,
 )
 from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance
+from runtime.http.body import read_limited
 from runtime.http.deps import DB, MAX_DB_INT, SLUG_PATTERN, AdminUser, SlugPath, commit, now_utc
 from runtime.http.payload import require_text
 from runtime.records import service as records
@@ -79,9 +79,7 @@ async def receive(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
-    body = await request.body()
-    if len(body) > settings.public_body_limit:
-        raise PayloadTooLarge("payload_too_large", "The body is too large.")
+    body = await read_limited(request, settings.public_body_limit)
     expected = (
         "sha256="
         + hmac.new(secret_of(settings, app, hook).encode(), body, hashlib.sha256).hexdigest()

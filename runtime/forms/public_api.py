@@ -22,12 +22,12 @@ from runtime.errors import (
     FormworkError,
     InvalidInput,
     NotFound,
-    PayloadTooLarge,
     PermissionDenied,
     Problem,
     TooManyRequests,
 )
 from runtime.forms import public_service, render
+from runtime.http.body import read_limited
 from runtime.http.deps import SLUG_PATTERN, SlugPath, now_utc, request_locale
 from runtime.http.errors import error_body
 from runtime.http.payload import require_text
@@ -87,21 +87,6 @@ def _cors_headers(origin: str | None) -> dict[str, str]:
         "Access-Control-Max-Age": "600",
         "Vary": "Origin",
     }
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refusing more than `limit` bytes before parsing anything (413)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge("payload_too_large", f"The body exceeds {limit} bytes.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge("payload_too_large", f"The body exceeds {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _bad_body(message: str) -> InvalidInput:
@@ -215,7 +200,7 @@ async def submit_form(request: Request) -> Response:
     try:
         if not (SLUG.match(app) and SLUG.match(form)):
             raise NotFound("definition_not_found", f"No published definition {app}/forms/{form}.")
-        body = await _read_limited(request, settings.public_body_limit)
+        body = await read_limited(request, settings.public_body_limit)
         args = (request, app, form, body, wants_json, locale, embed)
         async with _db_gate(request):
             loop_factory = request.app.state.loop_session_factory

@@ -139,3 +139,10 @@ def test_a_signal_wakes_the_flow_waiting_for_it(client, app, session_factory) ->
         assert instance.status == "completed"
         data = records.load_record(db, app_key="crm", form_key="account", record_id=account_id).data
         assert data["remark"] == "已签署"
+
+
+def test_an_oversized_call_is_refused_before_it_is_read(client, app) -> None:
+    big = b"{" + b" " * (app.state.settings.public_body_limit + 1) + b"}"
+    answer = client.post("/hooks/crm/crm_sync", content=big)
+    assert answer.status_code == 413
+    assert answer.json()["errors"][0]["code"] == "payload_too_large"
