@@ -9,29 +9,11 @@ its timeline says a flow created it. One transaction with the step: done once.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from runtime.actions.base import ActionContext, ActionType, action_types
+from runtime.actions.shared import fill_typed
 from runtime.records import service as records
-
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-WHOLE = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
-
-
-def mapped(template: Any, source: Mapping[str, Any]) -> Any:
-    if not isinstance(template, str):
-        return template
-    whole = WHOLE.match(template)
-    if whole:
-        return source.get(whole[1])
-
-    def value(match: re.Match[str]) -> str:
-        found = source.get(match[1])
-        return "" if found is None else str(found)
-
-    return PLACEHOLDER.sub(value, template)
 
 
 @action_types.register
@@ -55,7 +37,7 @@ class CreateRecord(ActionType):
             return {"error": "record deleted"}
         source = {**record.data, "id": record.id}
         raw = {
-            str(field): mapped(template, source)
+            str(field): fill_typed(template, source)
             for field, template in (ctx.params.get("values") or {}).items()
         }
         raw = {field: value for field, value in raw.items() if value not in (None, "")}

@@ -14,12 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from runtime.actions.base import ActionContext, ActionType, action_types
-from runtime.actions.notify import MAX_TITLE, render
+from runtime.actions.notify import MAX_TITLE
+from runtime.actions.shared import fill, recipients, shown
 from runtime.definitions.durations import DurationError, parse_duration
-from runtime.flows.approvers import resolve
 from runtime.org import service as org
-from runtime.org.models import User
-from runtime.records import service as records
 from runtime.tasks.models import Task
 
 PRIORITIES = ("high", "normal", "low")
@@ -43,17 +41,8 @@ class CreateTask(ActionType):
     }
 
     def run(self, ctx: ActionContext) -> dict[str, Any]:
-        data = dict(ctx.record.data) if ctx.record is not None else {}
-        submitter_id = ctx.instance.submitter_id
-        submitter = ctx.db.get(User, submitter_id) if submitter_id else None
-        found = resolve(
-            list(ctx.params.get("to") or []),
-            record=data,
-            submitter=submitter.username if submitter else None,
-            directory=org.directory(ctx.db),
-        )
+        users = recipients(ctx)
         ids = org.user_ids(ctx.db)
-        users = [name for name in found.users if name in ids]
         if not users:
             return {"error": "nobody to give the task to"}
         due_at = None
@@ -65,12 +54,7 @@ class CreateTask(ActionType):
         priority = str(ctx.params.get("priority") or "normal")
         if priority not in PRIORITIES:
             return {"error": f"priority is one of {', '.join(PRIORITIES)}"}
-        shown = (
-            records.display(ctx.db, record=ctx.record, locale="zh-CN")
-            if ctx.record is not None
-            else {}
-        )
-        title = render(str(ctx.params.get("title", "")), shown)[:MAX_TITLE]
+        title = fill(str(ctx.params.get("title", "")), shown(ctx))[:MAX_TITLE]
         rows = [
             {
                 "instance_id": ctx.instance.id,

@@ -10,30 +10,14 @@ URL-encoded; in header and body strings it is the value as stored.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote
-
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from runtime.actions.base import ActionContext, ActionType, action_types
-from runtime.automation import events
-from runtime.automation.models import OutboxItem
+from runtime.actions.shared import enqueue, fill
 
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DEFERRED = "deferred"
-
-
-def fill(template: str, record: Mapping[str, Any], *, url: bool = False) -> str:
-    def value(match: re.Match[str]) -> str:
-        found = record.get(match[1])
-        text = "" if found is None else str(found)
-        return quote(text, safe="") if url else text
-
-    return PLACEHOLDER.sub(value, template)
 
 
 def fill_json(value: Any, record: Mapping[str, Any]) -> Any:
@@ -82,22 +66,5 @@ class HttpRequest(ActionType):
             "secret": ctx.params.get("secret"),
         }
         key = f"http:{ctx.instance.id}:{ctx.key}"
-        conn = ctx.db.connection()
-        upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(
-            upsert(OutboxItem)
-            .values(
-                key=key,
-                kind="http",
-                instance_id=ctx.instance.id,
-                action_key=ctx.key,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_try_at=ctx.now,
-                created_at=ctx.now,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        ctx.db.info[events.WRITTEN] = True  # wake the worker when this commits
+        enqueue(ctx, key=key, kind="http", payload=payload, answer=True)
         return {DEFERRED: True, "outbox": key}

@@ -9,8 +9,6 @@ per action key: a redelivered action notifies nobody twice.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from html import escape
 from typing import Any, ClassVar
 
@@ -19,28 +17,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from runtime.actions.base import ActionContext, ActionType, action_types
-from runtime.automation import events
-from runtime.automation.models import Notification, OutboxItem
+from runtime.actions.shared import enqueue, fill, recipients, shown
+from runtime.automation.models import Notification
 from runtime.errors import InvalidInput, Problem
-from runtime.flows.approvers import resolve
 from runtime.org import service as org
 from runtime.org.models import User
 from runtime.outbound import robots
-from runtime.records import service as records
 
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 MAX_TITLE = 500
 MAX_BODY = 4000
-
-
-def render(template: str, record: Mapping[str, Any]) -> str:
-    """`{field}` → the record's value (empty when missing); other text stays as written."""
-
-    def value(match: re.Match[str]) -> str:
-        found = record.get(match[1])
-        return "" if found is None else str(found)
-
-    return PLACEHOLDER.sub(value, template)
 
 
 @action_types.register
@@ -70,26 +55,13 @@ class Notify(ActionType):
     }
 
     def run(self, ctx: ActionContext) -> dict[str, Any]:
-        data = dict(ctx.record.data) if ctx.record is not None else {}
-        submitter_id = ctx.instance.submitter_id
-        submitter = ctx.db.get(User, submitter_id) if submitter_id else None
-        found = resolve(
-            list(ctx.params.get("to") or []),
-            record=data,
-            submitter=submitter.username if submitter else None,
-            directory=org.directory(ctx.db),
-        )
-        ids = org.user_ids(ctx.db)
-        users = [name for name in found.users if name in ids]
+        users = recipients(ctx)
         if not users and ctx.params.get("channels") != ["robot"]:
             return {"error": "nobody to notify"}
-        shown = (
-            records.display(ctx.db, record=ctx.record, locale="zh-CN")
-            if ctx.record is not None
-            else {}
-        )
-        title = render(str(ctx.params.get("title", "")), shown)[:MAX_TITLE]
-        body = render(str(ctx.params.get("body", "")), shown)[:MAX_BODY]
+        ids = org.user_ids(ctx.db)
+        values = shown(ctx)
+        title = fill(str(ctx.params.get("title", "")), values)[:MAX_TITLE]
+        body = fill(str(ctx.params.get("body", "")), values)[:MAX_BODY]
         rows = [
             {
                 "key": f"{ctx.instance.id}:{ctx.key}:{name}",
@@ -111,13 +83,13 @@ class Notify(ActionType):
             # A redelivered action finds its rows there: nothing is written, nothing fails.
             conn.execute(upsert(Notification).on_conflict_do_nothing(index_elements=["key"]), rows)
         if "email" in channels:
-            result["emailed"] = _email(ctx, users, title, body, upsert)
+            result["emailed"] = _email(ctx, users, title, body)
         if "robot" in channels:
-            result["robot"] = _robot(ctx, title, body, upsert)
+            result["robot"] = _robot(ctx, title, body)
         return result
 
 
-def _email(ctx: ActionContext, users: list[str], title: str, body: str, upsert: Any) -> list[str]:
+def _email(ctx: ActionContext, users: list[str], title: str, body: str) -> list[str]:
     """One outbox item for the message (sent by the worker; a redelivery adds nothing)."""
     addresses = dict(
         ctx.db.execute(select(User.username, User.email).where(User.username.in_(users))).all()
@@ -134,26 +106,17 @@ def _email(ctx: ActionContext, users: list[str], title: str, body: str, upsert: 
         + (f'<p><a href="{escape(link)}">{escape(link)}</a></p>' if link else "")
         + "</body></html>"
     )
-    ctx.db.connection().execute(
-        upsert(OutboxItem)
-        .values(
-            key=f"email:{ctx.instance.id}:{ctx.key}",
-            kind="email",
-            instance_id=ctx.instance.id,
-            action_key=None,  # the flow does not wait for mail
-            payload={"to": to, "subject": title, "text": f"{body}\n{link}".strip(), "html": html},
-            status="pending",
-            attempts=0,
-            next_try_at=ctx.now,
-            created_at=ctx.now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    enqueue(
+        ctx,
+        key=f"email:{ctx.instance.id}:{ctx.key}",
+        kind="email",
+        payload={"to": to, "subject": title, "text": f"{body}\n{link}".strip(), "html": html},
+        answer=False,  # the flow does not wait for mail
     )
-    ctx.db.info[events.WRITTEN] = True  # wake the worker when this commits
     return to
 
 
-def _robot(ctx: ActionContext, title: str, body: str, upsert: Any) -> str:
+def _robot(ctx: ActionContext, title: str, body: str) -> str:
     """One outbox item for the group robot; signed and throttled when the worker sends it."""
     robot = dict(ctx.params.get("robot") or {})
     kind = str(robot.get("kind", ""))
@@ -163,27 +126,17 @@ def _robot(ctx: ActionContext, title: str, body: str, upsert: Any) -> str:
             "robot needs kind (dingtalk, wecom, feishu) and webhook.",
             [Problem("invalid_robot", "robot needs kind and webhook.", field="robot")],
         )
-    key = f"robot:{ctx.instance.id}:{ctx.key}"
-    ctx.db.connection().execute(
-        upsert(OutboxItem)
-        .values(
-            key=key,
-            kind="robot",
-            instance_id=ctx.instance.id,
-            action_key=None,
-            payload={
-                "kind": kind,
-                "webhook": robot["webhook"],
-                "secret": robot.get("secret"),
-                "title": title,
-                "text": body,
-            },
-            status="pending",
-            attempts=0,
-            next_try_at=ctx.now,
-            created_at=ctx.now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    enqueue(
+        ctx,
+        key=f"robot:{ctx.instance.id}:{ctx.key}",
+        kind="robot",
+        payload={
+            "kind": kind,
+            "webhook": robot["webhook"],
+            "secret": robot.get("secret"),
+            "title": title,
+            "text": body,
+        },
+        answer=False,
     )
-    ctx.db.info[events.WRITTEN] = True
     return kind

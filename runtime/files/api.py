@@ -52,6 +52,13 @@ into the record's attachment field (a list of such values) when creating or upda
 """
 _EXAMPLE = Problem("file_too_large", "“scan.pdf” is larger than 20 MB.", field="receipts")
 _ERRORS = {"content": {"application/json": {"example": error_body([_EXAMPLE])}}}
+RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The raw file bytes.",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 def _declared_size(request: Request) -> int:
@@ -98,13 +105,7 @@ async def _receive(
     summary="Upload an attachment (raw body)",
     description=UPLOAD_DESCRIPTION,
     responses={404: _ERRORS, 413: _ERRORS, 422: _ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "The raw file bytes.",
-            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    openapi_extra=RAW_BODY,
 )
 async def upload_file(
     app: SlugPath,
@@ -141,13 +142,7 @@ task.
     summary="Upload a file for a task decision (raw body)",
     description=TASK_UPLOAD_DESCRIPTION,
     responses={403: _ERRORS, 404: _ERRORS, 409: _ERRORS, 413: _ERRORS, 422: _ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "The raw file bytes.",
-            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    openapi_extra=RAW_BODY,
 )
 async def upload_task_file(
     task_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)],

@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 from tests.conftest import key_for
-from tests.runtime.records.test_records_in_flow import headers_for
+from tests.runtime.records.test_records_in_flow import headers_for, small_quote
 
 
 def big_quote(client, rep) -> dict:
-    account = client.post(
-        "/api/apps/crm/forms/account/records", json={"name": "休假测试客户"}, headers=rep
-    ).json()
-    deal = client.post(
-        "/api/apps/crm/forms/opportunity/records",
-        json={"name": "休假测试商机", "account": account["id"], "stage": "方案报价"},
-        headers=rep,
-    ).json()
-    quote = client.post(
-        "/api/apps/crm/forms/quote/records",
-        json={
-            "opportunity": deal["id"],
-            "discount": "0.7",
-            "items": [{"product": "旗舰版", "quantity": 1, "unit_price": "900000"}],
-        },
-        headers=rep,
-    )
-    assert quote.status_code == 201, quote.text
-    return quote.json()
+    """Over 500,000 at a deep discount: it goes to zhao."""
+    return small_quote(client, rep, discount="0.7", unit_price="900000", product="旗舰版")
 
 
 def open_tasks(client, session_factory, username: str) -> list[dict]:

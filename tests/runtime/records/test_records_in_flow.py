@@ -9,7 +9,8 @@ def headers_for(session_factory, username):
     return {"Authorization": f"Bearer {key_for(session_factory, username)}"}
 
 
-def small_quote(client, headers):
+def small_quote(client, headers, *, discount="0.9", unit_price="1000", product="标准版"):
+    """A quote over the API (with its account and opportunity); small ones go to qian."""
     account = client.post(
         "/api/apps/crm/forms/account/records", json={"name": "河岸贸易"}, headers=headers
     ).json()
@@ -22,8 +23,8 @@ def small_quote(client, headers):
         "/api/apps/crm/forms/quote/records",
         json={
             "opportunity": opportunity["id"],
-            "discount": "0.9",
-            "items": [{"product": "标准版", "quantity": 1, "unit_price": "1000"}],
+            "discount": discount,
+            "items": [{"product": product, "quantity": 1, "unit_price": unit_price}],
         },
         headers=headers,
     )
