@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
+from croniter import croniter
 from jsonschema.exceptions import ValidationError
 
 from builder.validate.meta import (
@@ -136,6 +137,10 @@ MESSAGES: Messages = {
         "en": "A before-save rule can only branch and block; {type!r} has no place in it.",
         "zh-CN": "保存前校验只能判断条件和阻止保存，不能包含 {type!r}。",
     },
+    "invalid_cron": {
+        "en": "{cron!r} is not a schedule: five cron fields (minute hour day month weekday).",
+        "zh-CN": "{cron!r} 不是有效的定时规则：应为五段 cron（分 时 日 月 周）。",
+    },
     "trigger_unknown_field": {
         "en": "The trigger watches {key!r}, which the form does not have.",
         "zh-CN": "触发条件关注的字段 {key!r} 在表单中不存在。",
@@ -202,6 +207,10 @@ def _items(doc: Mapping[str, Any], name: str, *keys: str) -> list[tuple[int, Map
         for index, item in enumerate(raw if isinstance(raw, list) else ())
         if isinstance(item, Mapping) and all(isinstance(item.get(key), str) for key in keys)
     ]
+
+
+def _valid_cron(cron: Any) -> bool:
+    return isinstance(cron, str) and len(cron.split()) == 5 and bool(croniter.is_valid(cron))
 
 
 def _config(node: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -281,6 +290,8 @@ class _FlowChecker:
             return
         if "condition" in trigger:
             self.check_condition(trigger["condition"], "/trigger/condition")
+        if trigger.get("type") == "schedule" and not _valid_cron(trigger.get("cron")):
+            self.add("invalid_cron", "/trigger/cron", cron=trigger.get("cron"))
         if trigger.get("type") == "before_save":
             # Run in memory before a save: only what needs no waiting and writes nothing.
             for index, node in self.nodes:

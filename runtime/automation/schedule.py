@@ -11,16 +11,18 @@ starts. Dates compare in UTC.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import croniter
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from runtime.automation.models import TriggerFiring
 from runtime.automation.triggers import trigger_types
-from runtime.automation.triggers.time import TimeTrigger
+from runtime.automation.triggers.time import Schedule, TimeTrigger
 from runtime.definitions.models import Definition
 from runtime.errors import FormworkError
 from runtime.flows import service as flows
@@ -30,6 +32,7 @@ from runtime.records.models import Record
 log = logging.getLogger(__name__)
 
 PER_FLOW = 100  # records started per flow and pass
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def scan(db: Session, *, now: datetime, limit: int = PER_FLOW) -> int:
@@ -46,6 +49,8 @@ def scan(db: Session, *, now: datetime, limit: int = PER_FLOW) -> int:
             trigger_type = trigger_types.get(str(trigger.get("type")))
             if isinstance(trigger_type, TimeTrigger):
                 started += _scan_flow(db, app_key, flow, trigger_type, trigger, now, limit)
+            elif isinstance(trigger_type, Schedule):
+                started += _scan_schedule(db, app_key, flow, trigger, now, limit)
     return started
 
 
@@ -97,9 +102,65 @@ def _scan_flow(
             TriggerFiring.occurrence == builder.column(field),
         )
     )
+    rows = list(db.scalars(query.where(~fired)))
+    return _fire(db, app_key, flow, [(r, str(r.data.get(field))) for r in rows], now)
+
+
+def latest_tick(cron: str, zone: str, now: datetime) -> datetime:
+    """The last schedule time at or before `now` (aware, UTC)."""
+    local = now.astimezone(ZoneInfo(zone))
+    ticks = croniter(cron, local + timedelta(seconds=1))
+    tick: datetime = ticks.get_prev(datetime)
+    return tick.astimezone(UTC)
+
+
+def _scan_schedule(
+    db: Session,
+    app_key: str,
+    flow: flows.PublishedFlow,
+    trigger: dict[str, Any],
+    now: datetime,
+    limit: int,
+) -> int:
+    zone = str(trigger.get("timezone") or DEFAULT_ZONE)
+    try:
+        tick = latest_tick(str(trigger.get("cron", "")), zone, now)
+    except (ValueError, KeyError, ZoneInfoNotFoundError) as error:
+        log.warning("schedule of %s/%s is unusable: %s", app_key, flow.key, error)
+        return 0
+    if flow.published_at is not None and tick < flow.published_at:
+        return 0  # the latest time came before this version was published
+    occurrence = tick.strftime("%Y-%m-%dT%H:%M:%SZ")
+    form = records.load_form(db, app_key=app_key, form_key=str(flow.doc.get("form")))
+    query, _builder = records.list_statement(
+        db.get_bind().dialect.name,
+        form=form,
+        condition=trigger.get("condition") or None,
+        sort="id",
+        limit=limit,
+    )
+    fired = exists().where(
+        and_(
+            TriggerFiring.app_key == app_key,
+            TriggerFiring.flow_key == flow.key,
+            TriggerFiring.record_id == Record.id,
+            TriggerFiring.occurrence == occurrence,
+        )
+    )
+    rows = list(db.scalars(query.where(~fired)))
+    return _fire(db, app_key, flow, [(record, occurrence) for record in rows], now)
+
+
+def _fire(
+    db: Session,
+    app_key: str,
+    flow: flows.PublishedFlow,
+    due: list[tuple[Record, str]],
+    now: datetime,
+) -> int:
+    """A firing row per (record, occurrence), then the automation; how many started."""
     started = 0
-    for record in list(db.scalars(query.where(~fired))):
-        occurrence = str(record.data.get(field))
+    for record, occurrence in due:
         firing = TriggerFiring(
             app_key=app_key, flow_key=flow.key, record_id=record.id, occurrence=occurrence, at=now
         )

@@ -69,3 +69,23 @@ class Inactivity(TimeTrigger):
             "condition": _CONDITION,
         },
     }
+
+
+@trigger_types.register
+class Schedule(TriggerType):
+    """'Every Monday at 9:00' (cron, in the organisation's time zone): once per record matching
+    the condition and per schedule time; a server that was down fires the latest time once."""
+
+    key = "schedule"
+    label: ClassVar[dict[str, str]] = {"zh-CN": "定时", "en": "Schedule"}
+    group = "time"
+    event_kind = "time"
+    config_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "required": ["cron"],
+        "properties": {
+            "cron": {"description": "Five cron fields: minute hour day month weekday."},
+            "timezone": {"description": "IANA zone; default Asia/Shanghai."},
+            "condition": _CONDITION,
+        },
+    }

@@ -393,6 +393,13 @@ def test_before_save_node_only_branches_and_blocks(doc: dict[str, Any]) -> None:
     assert all(pointer and pointer.startswith("/nodes/") for _, pointer in kinds)
 
 
+def test_invalid_cron_on_a_schedule(doc: dict[str, Any]) -> None:
+    doc["trigger"] = {"type": "schedule", "cron": "61 25 * * *"}
+    assert check(doc) == {("invalid_cron", "/trigger/cron")}
+    doc["trigger"]["cron"] = "0 9 * * 1"
+    assert check(doc) == set()
+
+
 def test_subflow_unknown_only_with_known_flows(doc: dict[str, Any]) -> None:
     assert check(doc) == set()
     assert check(doc, known_flows={"other"}) == {("subflow_unknown", "/nodes/8/config/flow")}

@@ -146,3 +146,49 @@ def test_a_big_deal_entering_analysis_gets_presales_and_the_manager_is_told(db: 
         select(Notification.user_id).where(Notification.title == "大额商机进入需求分析：大单")
     ).all()
     assert told == [org.load_user(db, username="wang").id]  # north_a's manager
+
+
+def test_a_weekly_schedule_fires_once_per_time_and_catches_up_only_the_latest(
+    db: Session,
+) -> None:
+    weekly = automation(
+        "weekly_review",
+        {
+            "type": "schedule",
+            "cron": "0 9 * * 1",  # Mondays 09:00, Asia/Shanghai
+            "condition": {"field": "level", "op": "eq", "value": "A"},
+        },
+        {"action": "update_fields", "params": {"fields": {"remark": "周一复盘"}}},
+    )
+    weekly["form"] = "account"
+    publish(db, weekly)  # at NOW: Sunday 2026-11-22 16:00 in Shanghai
+    form = records.load_form(db, app_key="crm", form_key="account")
+    key_account = records.create_record(
+        db, form=form, raw={"name": "甲级客户", "level": "A"}, actor=None, now=NOW
+    )
+    records.create_record(
+        db, form=form, raw={"name": "乙级客户", "level": "B"}, actor=None, now=NOW
+    )
+    assert schedule.scan(db, now=NOW) == 0  # the last Monday 09:00 was before publishing
+    monday = NOW + timedelta(hours=18)  # Monday 10:00 in Shanghai
+    assert schedule.scan(db, now=monday) == 1  # only the A account matches
+    assert schedule.scan(db, now=monday + timedelta(hours=1)) == 0  # once per schedule time
+    db.refresh(key_account)
+    assert key_account.data["remark"] == "周一复盘"
+    # Down for two weeks: the latest Monday fires once, the missed one is not replayed.
+    assert schedule.scan(db, now=monday + timedelta(days=14)) == 1
+    assert schedule.latest_tick("0 9 * * 1", "Asia/Shanghai", monday).isoformat() == (
+        "2026-11-23T01:00:00+00:00"
+    )
+
+
+def test_a_bad_cron_is_a_validation_problem() -> None:
+    from builder.validate.flows import validate_flow
+
+    flow = automation(
+        "bad_cron",
+        {"type": "schedule", "cron": "every monday"},
+        {"action": "update_fields", "params": {"fields": {"remark": "x"}}},
+    )
+    codes = {(p.code, p.pointer) for p in validate_flow(flow)}
+    assert ("invalid_cron", "/trigger/cron") in codes
