@@ -68,10 +68,7 @@ class StartFlow(ActionType):
         if record is None or record.deleted_at is not None:
             return {"error": "record deleted"}
         key = str(ctx.params.get("flow", ""))
-        definition = next(
-            (f for f in flows.published_flows(ctx.db, app_key=record.app_key) if f.key == key),
-            None,
-        )
+        definition = flows.published_flow(ctx.db, app_key=record.app_key, key=key)
         if definition is None or definition.doc.get("form") != record.form_key:
             return {"error": f"no published flow {key!r} for {record.form_key!r}"}
         submitter_id = ctx.instance.submitter_id

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,15 +94,7 @@ def _scan_flow(
     query, builder = records.list_statement(
         db.get_bind().dialect.name, form=form, condition={"all": window}, sort="id", limit=limit
     )
-    fired = exists().where(
-        and_(
-            TriggerFiring.app_key == app_key,
-            TriggerFiring.flow_key == flow.key,
-            TriggerFiring.record_id == Record.id,
-            TriggerFiring.occurrence == builder.column(field),
-        )
-    )
-    rows = list(db.scalars(query.where(~fired)))
+    rows = list(db.scalars(query.where(_unfired(app_key, flow.key, builder.column(field)))))
     return _fire(db, app_key, flow, [(r, str(r.data.get(field))) for r in rows], now)
 
 
@@ -130,7 +122,7 @@ def _scan_schedule(
         return 0
     if flow.published_at is not None and tick < flow.published_at:
         return 0  # the latest time came before this version was published
-    occurrence = tick.strftime("%Y-%m-%dT%H:%M:%SZ")
+    occurrence = _moment_text("datetime", tick)
     form = records.load_form(db, app_key=app_key, form_key=str(flow.doc.get("form")))
     query, _builder = records.list_statement(
         db.get_bind().dialect.name,
@@ -139,16 +131,20 @@ def _scan_schedule(
         sort="id",
         limit=limit,
     )
-    fired = exists().where(
+    rows = list(db.scalars(query.where(_unfired(app_key, flow.key, occurrence))))
+    return _fire(db, app_key, flow, [(record, occurrence) for record in rows], now)
+
+
+def _unfired(app_key: str, flow_key: str, occurrence: Any) -> ColumnElement[bool]:
+    """Records with no firing of this flow for `occurrence` (a value or a column of the row)."""
+    return ~exists().where(
         and_(
             TriggerFiring.app_key == app_key,
-            TriggerFiring.flow_key == flow.key,
+            TriggerFiring.flow_key == flow_key,
             TriggerFiring.record_id == Record.id,
             TriggerFiring.occurrence == occurrence,
         )
     )
-    rows = list(db.scalars(query.where(~fired)))
-    return _fire(db, app_key, flow, [(record, occurrence) for record in rows], now)
 
 
 def _fire(

@@ -39,17 +39,30 @@ def dispatch(db: Session, *, now: datetime, limit: int = 100) -> int:
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     pending = list(db.scalars(query))
+    published: dict[str, list[flows.PublishedFlow]] = {}  # per app, read once per batch
     for event in pending:
-        handle(db, event, now=now)
+        handle(db, event, now=now, published=published)
     return len(pending)
 
 
-def handle(db: Session, event: Event, *, now: datetime) -> list[EventHandling]:
-    """Offer one event to the app's automations; mark it done. The handlings written."""
+def handle(
+    db: Session,
+    event: Event,
+    *,
+    now: datetime,
+    published: dict[str, list[flows.PublishedFlow]] | None = None,
+) -> list[EventHandling]:
+    """Offer one event to the app's automations; mark it done. The handlings written.
+
+    `published` caches each app's published flows across the events of one batch.
+    """
     written: list[EventHandling] = []
+    cache = published if published is not None else {}
+    if event.app_key not in cache:
+        cache[event.app_key] = flows.published_flows(db, app_key=event.app_key)
     automations = [
         flow
-        for flow in flows.published_flows(db, app_key=event.app_key)
+        for flow in cache[event.app_key]
         if isinstance(flow.doc.get("trigger"), dict) and flow.doc.get("form") == event.form_key
     ]
     record = db.get(Record, event.record_id) if event.record_id is not None else None

@@ -113,6 +113,11 @@ def published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
     return _published_flows(db, app_key=app_key)
 
 
+def published_flow(db: Session, *, app_key: str, key: str) -> PublishedFlow | None:
+    """The latest published version of one flow of the app, or None."""
+    return next((f for f in _published_flows(db, app_key=app_key) if f.key == key), None)
+
+
 def start_automation(
     db: Session, *, definition: PublishedFlow, record: Record, actor: User | None, now: datetime
 ) -> FlowInstance:
@@ -369,9 +374,7 @@ def _start_subflow(
 
     if _depth(db, parent) >= MAX_SUBFLOW_DEPTH:
         return failed(f"subflows nest deeper than {MAX_SUBFLOW_DEPTH}")
-    definition = next(
-        (d for d in _published_flows(db, app_key=parent.app_key) if d.key == effect.flow), None
-    )
+    definition = published_flow(db, app_key=parent.app_key, key=effect.flow)
     record = db.get(Record, parent.record_id)
     submitter = db.get(User, parent.submitter_id) if parent.submitter_id else None
     if definition is None:
@@ -622,9 +625,7 @@ def start_manually(
     db: Session, *, record: Record, flow_key: str, actor: User, now: datetime
 ) -> FlowInstance:
     """The 'start' button: run a published flow of the record's form that allows manual start."""
-    definition = next(
-        (d for d in _published_flows(db, app_key=record.app_key) if d.key == flow_key), None
-    )
+    definition = published_flow(db, app_key=record.app_key, key=flow_key)
     if definition is None or definition.doc.get("form") != record.form_key:
         raise NotFound("flow_not_found", f"No flow {flow_key!r} for this form.")
     if "manual" not in definition.doc.get("starts_on", []):
