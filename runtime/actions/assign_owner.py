@@ -10,6 +10,7 @@ into the result, which the flow's trace keeps.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
@@ -32,7 +33,7 @@ class AssignOwner(ActionType):
         "type": "object",
         "required": ["policy", "config"],
         "properties": {
-            "policy": {"enum": ["round_robin", "load_balance", "field_map"]},
+            "policy": {"enum": ["round_robin", "load_balance", "field_map", "skill_match"]},
             "config": {"type": "object"},
             "field": {"type": "string", "default": "owner"},
         },
@@ -46,8 +47,14 @@ class AssignOwner(ActionType):
         if policy is None:
             return {"error": f"unknown assignment policy {ctx.params.get('policy')!r}"}
         config = dict(ctx.params.get("config") or {})
+        problems = policy.problems(config)
+        if problems:
+            return {
+                "error": "invalid assignment config",
+                "problems": [p.to_json() for p in problems],
+            }
         scope = cursor_scope(ctx.instance.app_key, ctx.instance.flow_key, ctx.key)
-        inputs = gather(ctx.db, policy, config, record, scope=scope, take_turn=True)
+        inputs = gather(ctx.db, policy, config, record, scope=scope, take_turn=True, now=ctx.now)
         choice = policy.choose(config, inputs)
         if choice.user is None:
             return {"error": "nobody to assign", "why": choice.why}
@@ -82,6 +89,7 @@ def gather(
     *,
     scope: str,
     take_turn: bool,
+    now: datetime,
 ) -> Inputs:
     """The policy's inputs; `take_turn` advances the round-robin counter (False: only peek)."""
     directory = org.directory(db)
@@ -93,14 +101,14 @@ def gather(
     )
     candidates = tuple(dict.fromkeys(user for user in present if user is not None))
     turn = 0
-    if policy.needs_turn:
+    if policy.uses_turn(config):
         if take_turn:
             turn = records.next_serial(db, scope=scope)
         else:
             current = db.scalar(select(SerialCounter.value).where(SerialCounter.scope == scope))
             turn = int(current or 0) + 1
     loads: dict[str, int] = {}
-    if policy.needs_loads and candidates:
+    if policy.uses_loads(config) and candidates:
         ids = org.user_ids(db)
         names = {ids[user]: user for user in candidates if user in ids}
         rows = db.execute(
@@ -114,4 +122,4 @@ def gather(
             .group_by(Record.owner_id)
         )
         loads = {names[owner]: int(count) for owner, count in rows if owner in names}
-    return Inputs(candidates, dict(record.data), turn, loads)
+    return Inputs(candidates, dict(record.data), turn, loads, now)

@@ -97,6 +97,13 @@ def simulate_assignment(
     config = body.get("config")
     if not isinstance(config, dict):
         raise _bad("config", "config must be an object.")
+    problems = policy.problems(config)
+    if problems:
+        raise InvalidInput(
+            "invalid_simulation",
+            "The policy's config is not valid.",
+            [Problem(p.code, p.message, field=f"config{p.pointer or ''}") for p in problems],
+        )
     n = body.get("n", 10)
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_SIMULATED:
         raise _bad("n", f"n must be an integer from 1 to {MAX_SIMULATED}.")
@@ -114,9 +121,9 @@ def simulate_assignment(
         else "assign:simulation"
     )
     stand_in = Record(app_key=app, form_key=form, data=sample)
-    inputs = gather(db, policy, config, stand_in, scope=scope, take_turn=False)
+    inputs = gather(db, policy, config, stand_in, scope=scope, take_turn=False, now=now_utc())
     if not (isinstance(flow, str) and isinstance(node, str)):
-        inputs = Inputs(inputs.candidates, inputs.record, 1, inputs.loads)
+        inputs = Inputs(inputs.candidates, inputs.record, 1, inputs.loads, inputs.now)
     db.rollback()  # nothing is written
     return {
         "policy": policy.key,
