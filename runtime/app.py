@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from runtime.auth import api as auth_api
 from runtime.automation import api as automation_api
 from runtime.automation import hooks as automation_hooks
+from runtime.automation import incidents_api
 from runtime.db.engine import (
     WalCheckpointer,
     make_engine,
@@ -62,6 +63,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         automation_api.assignment_router,
         automation_api.events_router,
         automation_hooks.router,
+        incidents_api.router,
         pages_api.router,
         todo_page.router,
     ):

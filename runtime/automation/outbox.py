@@ -6,8 +6,13 @@
    (a retried call is recognisable at the receiver) and the body's HMAC when a secret is set.
 3. Settle (one transaction per item): 2xx → `done`, and the waiting flow gets `action_done`
    with the status and the answer; 429, 5xx and network errors → `pending` again after a
-   backoff (2, 4, 8 … seconds) until MAX_ATTEMPTS, then `failed`; other 4xx and refusals by
-   the guard fail at once. A failed item answers the flow with an error (its node fails).
+   backoff (2, 4, 8 … seconds) until MAX_ATTEMPTS, then `failed`: an incident, and the flow
+   keeps waiting at its node until an operator retries the item (`incidents.py`). Other 4xx
+   and refusals by the guard fail at once and answer the flow with the error (its node fails):
+   sending the same request again would be refused again.
+
+`deliver_due` runs batches (the in-process loop, `formwork tick`); `deliver_one` is the same
+work for one item id (a worker's job).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from runtime.automation.models import OutboxItem
@@ -74,40 +79,103 @@ def deliver_due(
     """Claim, call and settle the due items; how many were called."""
     config = outbound or Outbound()
     with unit_of_work(factory) as db:
-        claimed = _claim(db, now)
+        query = select(OutboxItem).where(_is_due(now)).order_by(*_OLDEST).limit(BATCH)
+        if db.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = [c for item in db.scalars(query) if (c := _claim(item, now, LEASE))]
     for item in claimed:
-        if item.kind == "email":
-            outcome = _mail(item, config)
-        elif item.kind == "robot":
-            outcome = _robot(item, config, transport, now)
-        else:
-            outcome = _call(item, config.allow, transport)
-        with unit_of_work(factory) as db:
-            _settle(db, item, outcome, now)
+        _deliver(factory, item, config, transport, now)
     return len(claimed)
 
 
-def _claim(db: Session, now: datetime) -> list[Claimed]:
-    query = (
-        select(OutboxItem)
-        .where(
-            or_(
-                (OutboxItem.status == "pending") & (OutboxItem.next_try_at <= now),
-                (OutboxItem.status == "working") & (OutboxItem.lease_until < now),
-            )
-        )
-        .order_by(OutboxItem.next_try_at, OutboxItem.id)
-        .limit(BATCH)
+def due_item_ids(db: Session, *, now: datetime, limit: int = 100) -> list[int]:
+    """The ids of the items due at `now`, and of those whose lease ran out (a dead worker)."""
+    query = select(OutboxItem.id).where(_is_due(now)).order_by(*_OLDEST).limit(limit)
+    return list(db.scalars(query))
+
+
+def deliver_one(
+    factory: sessionmaker[Session],
+    *,
+    item_id: int,
+    now: datetime,
+    outbound: Outbound | None = None,
+    lease: timedelta = LEASE,
+    take_over: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> bool:
+    """Claim, call and settle one item if it is due (a worker's job); whether it was called.
+
+    An item another worker holds is left alone until its lease runs out, unless `take_over`:
+    the job was delivered before and did not finish (its worker died), so the holder is that
+    dead delivery and the item is taken at once. `lease` should outlast the job's time limit.
+    """
+    with unit_of_work(factory) as db:
+        query = select(OutboxItem).where(OutboxItem.id == item_id)
+        if db.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        item = db.scalar(query)
+        claimed = None
+        if item is not None and (_due_now(item, now) or (take_over and item.status == "working")):
+            claimed = _claim(item, now, lease)
+    if claimed is None:
+        return False
+    _deliver(factory, claimed, outbound or Outbound(), transport, now)
+    return True
+
+
+def give_up(item: OutboxItem, *, error: str, now: datetime) -> None:
+    """Make the item an incident without calling (a job that never finishes): `failed`, the
+    flow left waiting for an operator's retry."""
+    item.status, item.done_at, item.lease_until, item.last_error = "failed", now, None, error
+    log.warning("outbox %s given up: %s", item.key, error)
+
+
+_OLDEST = (OutboxItem.next_try_at, OutboxItem.id)
+
+
+def _is_due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        (OutboxItem.status == "pending") & (OutboxItem.next_try_at <= now),
+        (OutboxItem.status == "working") & (OutboxItem.lease_until < now),
     )
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    out = []
-    for item in db.scalars(query):
-        item.status = "working"
-        item.lease_until = now + LEASE
-        item.attempts += 1
-        out.append(Claimed(item.id, item.key, item.kind, item.attempts, dict(item.payload)))
-    return out
+
+
+def _due_now(item: OutboxItem, now: datetime) -> bool:
+    """`_is_due` for a loaded row."""
+    if item.status == "pending":
+        return item.next_try_at <= now
+    return item.status == "working" and item.lease_until is not None and item.lease_until < now
+
+
+def _claim(item: OutboxItem, now: datetime, lease: timedelta) -> Claimed | None:
+    """`working` with a lease and one more attempt; an item whose deliveries were lost
+    MAX_ATTEMPTS times (a call that kills its worker) becomes an incident instead."""
+    if item.status == "working" and item.attempts >= MAX_ATTEMPTS:
+        give_up(item, error=f"its worker was lost during {item.attempts} attempts", now=now)
+        return None
+    item.status = "working"
+    item.lease_until = now + lease
+    item.attempts += 1
+    return Claimed(item.id, item.key, item.kind, item.attempts, dict(item.payload))
+
+
+def _deliver(
+    factory: sessionmaker[Session],
+    item: Claimed,
+    config: Outbound,
+    transport: httpx.BaseTransport | None,
+    now: datetime,
+) -> None:
+    """Call out for one claimed item (no transaction open), then settle it."""
+    if item.kind == "email":
+        outcome = _mail(item, config)
+    elif item.kind == "robot":
+        outcome = _robot(item, config, transport, now)
+    else:
+        outcome = _call(item, config.allow, transport)
+    with unit_of_work(factory) as db:
+        _settle(db, item, outcome, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +267,7 @@ def _mail(item: Claimed, config: Outbound) -> _Outcome:
         text=str(payload.get("text", "")),
         html=str(payload.get("html", "")),
         key=item.key,
+        headers=payload.get("headers"),  # sequences: List-Unsubscribe (RFC 8058)
     )
     try:
         send(config.smtp_url, mail)
@@ -232,7 +301,8 @@ def _settle(db: Session, claimed: Claimed, outcome: _Outcome, now: datetime) -> 
     log.warning(
         "outbox %s failed after %s attempt(s): %s", item.key, item.attempts, item.last_error
     )
-    _answer(db, item, {**outcome.result, "error": outcome.error or "failed"}, now)
+    if not outcome.retry:  # refused: the flow learns it; retries ran out: it waits (incident)
+        _answer(db, item, {**outcome.result, "error": outcome.error or "failed"}, now)
 
 
 def _answer(db: Session, item: OutboxItem, result: dict[str, Any], now: datetime) -> None:

@@ -27,6 +27,7 @@ from runtime.records.models import Record
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 8  # events caused by automations, caused by automations …: a loop beyond this stops
+RETRYING = "retrying"  # a failed handling an operator retries: the next handling reuses its row
 
 
 def dispatch(db: Session, *, now: datetime, limit: int = 100) -> int:
@@ -43,6 +44,29 @@ def dispatch(db: Session, *, now: datetime, limit: int = 100) -> int:
     for event in pending:
         handle(db, event, now=now, published=published)
     return len(pending)
+
+
+def pending_event_ids(db: Session, *, limit: int = 100) -> list[int]:
+    """The ids of the oldest pending events (what a scheduler hands to the workers)."""
+    query = select(Event.id).where(Event.status == "pending").order_by(Event.id).limit(limit)
+    return list(db.scalars(query))
+
+
+def dispatch_one(db: Session, *, event_id: int, now: datetime) -> bool:
+    """Handle one event if it is still pending (a worker's job); whether it was.
+
+    The row is locked first (PostgreSQL: FOR UPDATE, so a second delivery of the same job waits
+    and then finds it done; SQLite: the transaction's write lock), which makes the job
+    idempotent. Events handled by different workers are not ordered among themselves.
+    """
+    query = select(Event).where(Event.id == event_id, Event.status == "pending")
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    event = db.scalar(query)
+    if event is None:
+        return False
+    handle(db, event, now=now)
+    return True
 
 
 def handle(
@@ -111,7 +135,13 @@ def _run_one(
             db.add(handling)
             db.flush()
     except IntegrityError:
-        return None  # handled before (a redelivered event)
+        again = _retried(db, event.id, handler)
+        if again is None:
+            return None  # handled before (a redelivered event)
+        # An operator asked to retry a failed start (incidents): the row is used again.
+        again.outcome, again.detail, again.at = handling.outcome, handling.detail, now
+        handling = again
+        db.flush()
     if handling.outcome != "started":
         return handling
     db.info[CAUSE] = (event.id, event.depth)
@@ -129,3 +159,14 @@ def _run_one(
     finally:
         db.info.pop(CAUSE, None)
     return handling
+
+
+def _retried(db: Session, event_id: int, handler: str) -> EventHandling | None:
+    """The handling an operator put back for another try (outcome `retrying`), if any."""
+    return db.scalar(
+        select(EventHandling).where(
+            EventHandling.event_id == event_id,
+            EventHandling.handler == handler,
+            EventHandling.outcome == RETRYING,
+        )
+    )
