@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 TIMEOUT = 10.0
+FIXED_HEADERS = frozenset({"from", "to", "cc", "bcc", "subject", "message-id"})
 
 
 class MailRefused(Exception):
@@ -15,14 +16,25 @@ class MailRefused(Exception):
 
 
 def message(
-    *, sender: str, to: Sequence[str], subject: str, text: str, html: str, key: str
+    *,
+    sender: str,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    key: str,
+    headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
+    """A text + HTML message; `headers` adds more (List-Unsubscribe …), never From/To/Subject."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = ", ".join(to)
     mail["Subject"] = subject
     # Receivers that deduplicate by Message-ID see a retried item as the same message.
     mail["Message-ID"] = f"<{key.replace(':', '.')}@formwork>"
+    for name, value in (headers or {}).items():
+        if name.lower() not in FIXED_HEADERS:
+            mail[name] = " ".join(str(value).split())  # one line: no header injection
     mail.set_content(text)
     mail.add_alternative(html, subtype="html")
     return mail
