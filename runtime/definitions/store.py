@@ -14,10 +14,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from runtime.db import generations
 from runtime.definitions.models import DRAFT_VERSION, App, Definition
 from runtime.errors import NotFound
 
 KINDS = ("forms", "flows", "templates", "reports")
+
+DEFINITIONS_SCOPE = "definitions/generation"
+generations.watch(DEFINITIONS_SCOPE, (App, Definition))
+# What requests derive from published definitions (the latest form version, an app's flows),
+# kept per process until a definition changes.
+PUBLISHED = generations.TokenCache(DEFINITIONS_SCOPE)
 
 
 def get_app(db: Session, *, app_key: str) -> App | None:

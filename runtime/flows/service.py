@@ -77,16 +77,20 @@ class PublishedFlow:
 
 
 def _published_flows(db: Session, *, app_key: str) -> list[PublishedFlow]:
-    """The latest published version of each flow of the app (documents cached)."""
-    latest: dict[str, store.Stamp] = {}
-    for row in _FLOW_STAMPS.rows(db.connection(), {"app": app_key}):
-        stamp = store.Stamp(*row)
-        if stamp.key not in latest or latest[stamp.key].version < stamp.version:
-            latest[stamp.key] = stamp
-    return [
-        PublishedFlow(s.id, s.key, s.version, store.published_doc(db, stamp=s), s.created_at)
-        for s in latest.values()
-    ]
+    """The latest published version of each flow of the app (cached until definitions change)."""
+
+    def read() -> list[PublishedFlow]:
+        latest: dict[str, store.Stamp] = {}
+        for row in _FLOW_STAMPS.rows(db.connection(), {"app": app_key}):
+            stamp = store.Stamp(*row)
+            if stamp.key not in latest or latest[stamp.key].version < stamp.version:
+                latest[stamp.key] = stamp
+        return [
+            PublishedFlow(s.id, s.key, s.version, store.published_doc(db, stamp=s), s.created_at)
+            for s in latest.values()
+        ]
+
+    return list(store.PUBLISHED.get(db.connection(), ("flows", app_key), read))
 
 
 def start_for_record(

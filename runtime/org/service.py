@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain
-from typing import Any
 
-from sqlalchemy import Connection, event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from runtime.auth.passwords import hash_password
-from runtime.db.prepared import Prepared
+from runtime.db import generations
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from runtime.org.directory import Directory
 from runtime.org.models import Department, Role, User, user_roles
-from runtime.records.models import SerialCounter
 
 
 def get_user(db: Session, *, username: str) -> User | None:
@@ -123,38 +117,14 @@ def set_head(db: Session, *, department: Department, user: User) -> None:
 
 
 ORG_SCOPE = "org/generation"
-_ORG_TOKEN = Prepared(select(SerialCounter.value).where(SerialCounter.scope == ORG_SCOPE))
-_ORG_MODELS = (User, Department, Role)
+generations.watch(ORG_SCOPE, (User, Department, Role))
+_SNAPSHOTS = generations.TokenCache(ORG_SCOPE)
 
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    token: int | None
     directory: Directory
     user_ids: Mapping[str, int]  # every user, active or not
-
-
-_SNAPSHOTS: dict[str, _Snapshot] = {}
-
-
-@event.listens_for(Session, "after_flush")
-def _stamp_org_change(session: Session, _context: Any) -> None:
-    """A flush that touches users, departments or roles gives the organisation a new token.
-
-    The token is random, not a counter: a rolled-back change must never leave a cached
-    directory that a later, different change would match.
-    """
-    touched = chain(session.new, session.dirty, session.deleted)
-    if not any(isinstance(obj, _ORG_MODELS) for obj in touched):
-        return
-    conn = session.connection()
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    token = secrets.randbits(62)
-    conn.execute(
-        insert(SerialCounter)
-        .values(scope=ORG_SCOPE, value=token)
-        .on_conflict_do_update(index_elements=["scope"], set_={"value": token})
-    )
 
 
 def directory(db: Session) -> Directory:
@@ -170,19 +140,10 @@ def user_ids(db: Session) -> Mapping[str, int]:
 def _snapshot(db: Session) -> _Snapshot:
     db.flush()  # changes pending in this session belong in the directory too
     connection = db.connection()
-    token = _ORG_TOKEN.scalar(connection, {})
-    key = str(connection.engine.url)
-    cached = _SNAPSHOTS.get(key)
-    if cached is not None and token is not None and cached.token == token:
-        return cached
-    snapshot = _read(connection, token)
-    if len(_SNAPSHOTS) > 64:
-        _SNAPSHOTS.clear()
-    _SNAPSHOTS[key] = snapshot
-    return snapshot
+    return _SNAPSHOTS.get(connection, "directory", lambda: _read(connection))
 
 
-def _read(connection: Connection, token: int | None) -> _Snapshot:
+def _read(connection: Connection) -> _Snapshot:
     """Three light queries (no ORM objects)."""
     departments = connection.execute(
         select(Department.id, Department.code, Department.parent_id, Department.head_id)
@@ -223,4 +184,4 @@ def _read(connection: Connection, token: int | None) -> _Snapshot:
             if u.backup_id is not None and u.backup_id in username_by_id
         },
     )
-    return _Snapshot(token, found, {u.username: u.id for u in users})
+    return _Snapshot(found, {u.username: u.id for u in users})

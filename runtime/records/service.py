@@ -82,15 +82,28 @@ def load_form(
 ) -> FormVersion:
     """The published form (latest, or `version`), compiled once per published row.
 
-    Only the row's stamp is read per call; the document is read and compiled on a cache miss.
+    The latest version is kept per process until a definition changes (one token query per
+    call); a given version reads only its row's stamp.
     """
+    connection = db.connection()  # Core statements: no ORM bookkeeping on the hot path
     if version is None:
-        # Core statements go through the connection: no ORM bookkeeping on the hot path.
-        found = _LATEST_FORM.first(db.connection(), {"app": app_key, "key": form_key})
-    else:
-        found = _FORM_VERSION.first(
-            db.connection(), {"app": app_key, "key": form_key, "version": version}
+        return store.PUBLISHED.get(
+            connection,
+            ("form", app_key, form_key),
+            lambda: _compiled(
+                db,
+                app_key,
+                form_key,
+                _LATEST_FORM.first(connection, {"app": app_key, "key": form_key}),
+            ),
         )
+    found = _FORM_VERSION.first(connection, {"app": app_key, "key": form_key, "version": version})
+    return _compiled(db, app_key, form_key, found, version)
+
+
+def _compiled(
+    db: Session, app_key: str, form_key: str, found: Any, version: int | None = None
+) -> FormVersion:
     if found is None:
         store.load_published(db, app_key=app_key, kind="forms", key=form_key, version=version)
         raise AssertionError("unreachable: load_published raises NotFound")  # pragma: no cover
