@@ -199,13 +199,34 @@ def run_wrk(label: str, url: str, offset: int) -> dict[int, float]:
     out = {}
     for concurrency in (1, 16):
         load_wrk(url, 2, concurrency, offset + 50_000_000 + concurrency)  # warm up
+        before = group_commits(url)
         rate, p50, p99 = load_wrk(url, WRK_SECONDS, concurrency, offset + concurrency * 10_000)
+        after = group_commits(url)
+        batches = ""
+        if before and after and after[0] > before[0]:
+            per = (after[1] - before[1]) / (after[0] - before[0])
+            batches = f"   {per:4.1f} per commit"
         print(
             f"{label + f' c={concurrency}':<38} {rate:8.1f} req/s   p50 {p50:6.1f} ms"
-            f"   p99 {p99:6.1f} ms   (wrk)"
+            f"   p99 {p99:6.1f} ms   (wrk){batches}"
         )
         out[concurrency] = rate
     return out
+
+
+def group_commits(url: str) -> tuple[float, float] | None:
+    """(transactions, submissions) so far from Formwork's /metrics; None for the baseline."""
+    base = url.split("/f/")[0]
+    if base == url:
+        return None
+    text = httpx.get(f"{base}/metrics").text
+    found = dict(re.findall(r"^(formwork_public_submit_\w+_total) (\S+)$", text, re.M))
+    if not found:
+        return None
+    return (
+        float(found.get("formwork_public_submit_transactions_total", 0)),
+        float(found.get("formwork_public_submit_batched_total", 0)),
+    )
 
 
 def main() -> None:

@@ -23,6 +23,12 @@ class Metrics:
         self.counts: dict[tuple[str, str, int], int] = defaultdict(int)
         self.buckets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
         self.sums: dict[tuple[str, str], float] = defaultdict(float)
+        self.totals: dict[str, tuple[str, int]] = {}  # other counters: name → (help, value)
+
+    def add(self, name: str, amount: int, *, help_text: str) -> None:
+        """Add to a plain counter (`formwork_…_total`)."""
+        with self.lock:
+            self.totals[name] = (help_text, self.totals.get(name, ("", 0))[1] + amount)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -58,6 +64,8 @@ class Metrics:
                     f"{self.sums[(method, route)]:.6f}"
                 )
                 lines.append(f"formwork_http_request_seconds_count{{{labels}}} {hist[-1]}")
+            for name, (help_text, value) in sorted(self.totals.items()):
+                lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
         return "\n".join(lines) + "\n"
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -107,3 +110,64 @@ def test_loop_commits_are_checkpointed_on_a_thread(served: tuple[TestClient, str
     assert busy == 0
     assert frames > 0
     assert copied == frames
+
+
+def test_submissions_arriving_together_share_a_transaction_and_keep_their_own_outcomes(
+    tmp_path: Path,
+) -> None:
+    """Group commit: one transaction for the batch, yet each submission answers for itself."""
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    seed(engine)
+    engine.dispose()
+    app = create_app(
+        Settings(database_url=url, base_url="http://testserver", trusted_proxies=("127.0.0.1/32",))
+    )
+    path = str(tmp_path / "batch.db")
+    before = lead_count(path)
+
+    async def post_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+            def post(i: int, body: dict[str, object], key: str | None = None) -> Any:
+                headers = {"X-Forwarded-For": f"10.0.0.{i}"}
+                if key:
+                    headers["Idempotency-Key"] = key
+                return client.post("/f/crm/lead", json=body, headers=headers)
+
+            calls = [post(i, {**LEAD, "phone": f"1390000{i:04d}"}) for i in range(10)]
+            calls.append(post(10, {**LEAD, "phone": "12345"}))  # not a phone number: refused
+            calls += [
+                post(11 + i, {**LEAD, "phone": "13977770000"}, key="same-key") for i in range(2)
+            ]
+            # A browser's form post with a bad value gets the form again, with the problem.
+            calls.append(
+                client.post(
+                    "/f/crm/lead",
+                    data={**LEAD, "phone": "12345"},
+                    headers={"X-Forwarded-For": "10.0.0.13"},
+                )
+            )
+            return list(await asyncio.gather(*calls))
+
+    try:
+        answers = asyncio.run(post_all())
+    finally:
+        app.state.engine.dispose()
+        app.state.loop_session_factory.kw["bind"].dispose()
+    statuses = [a.status_code for a in answers]
+    assert statuses[:10] == [201] * 10, [a.text for a in answers]
+    assert statuses[10] == 422
+    assert answers[10].json()["errors"][0]["field"] == "phone"
+    assert statuses[11:13] == [201, 201]
+    assert answers[11].json()["id"] == answers[12].json()["id"]  # one key → one record
+    assert statuses[13] == 422
+    assert "text/html" in answers[13].headers["content-type"]
+    assert len({a.json()["id"] for a in answers[:10]}) == 10
+    assert lead_count(path) == before + 11  # ten, plus the keyed one once; the refused one never
+    totals = {name: value for name, (_help, value) in app.state.metrics.totals.items()}
+    assert totals["formwork_public_submit_batched_total"] == 14
+    # They arrived together: fewer transactions than submissions.
+    assert totals["formwork_public_submit_transactions_total"] < 14
