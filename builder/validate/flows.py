@@ -464,7 +464,8 @@ class _FlowChecker:
             if kind == "role" and isinstance(role, str) and roles is not None and role not in roles:
                 self.add("approver_unresolvable", f"{here}/role", detail=f"no role {role!r}")
             key = spec.get("field")
-            if kind == "field" and isinstance(key, str) and self.fields is not None:
+            named = kind in ("field", "department_head")
+            if named and isinstance(key, str) and self.fields is not None:
                 field = self.fields.get(key)
                 if field is None or field.get("type") not in USER_FIELD_TYPES:
                     self.add("approver_unknown_field", f"{here}/field", key=key)

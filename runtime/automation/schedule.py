@@ -11,12 +11,12 @@ starts. Dates compare in UTC.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,8 @@ from runtime.records.models import Record
 log = logging.getLogger(__name__)
 
 PER_FLOW = 100  # records started per flow and pass
+# Time triggers may also watch the record's own times (a lead's age, a deal left untouched).
+BUILTIN_TIMES: dict[str, Any] = {"created_at": Record.created_at, "updated_at": Record.updated_at}
 DEFAULT_ZONE = "Asia/Shanghai"
 
 
@@ -72,7 +74,11 @@ def _scan_flow(
 ) -> int:
     form = records.load_form(db, app_key=app_key, form_key=str(flow.doc.get("form")))
     field = trigger_type.field(trigger)
+    if field in BUILTIN_TIMES:
+        return _scan_builtin(db, app_key, flow, trigger_type, trigger, form, now, limit)
     kind = form.field_types.get(field)
+    if trigger.get("every") == "year" and kind in ("date", "datetime"):
+        return _scan_yearly(db, app_key, flow, trigger_type, trigger, form, now, limit)
     if kind not in ("date", "datetime"):
         log.warning("time trigger of %s/%s: %r is not a date field", app_key, flow.key, field)
         return 0
@@ -96,6 +102,95 @@ def _scan_flow(
     )
     rows = list(db.scalars(query.where(_unfired(app_key, flow.key, builder.column(field)))))
     return _fire(db, app_key, flow, [(r, str(r.data.get(field))) for r in rows], now)
+
+
+def _scan_builtin(
+    db: Session,
+    app_key: str,
+    flow: flows.PublishedFlow,
+    trigger_type: TimeTrigger,
+    trigger: dict[str, Any],
+    form: records.FormVersion,
+    now: datetime,
+    limit: int,
+) -> int:
+    """The record's own `created_at` / `updated_at` (no form field): fired once per value — a
+    record with a firing at or after its value has had this moment."""
+    column = BUILTIN_TIMES[trigger_type.field(trigger)]
+    published = flow.published_at or now
+    query, _builder = records.list_statement(
+        db.get_bind().dialect.name,
+        form=form,
+        condition=trigger.get("condition") or None,
+        sort="id",
+        limit=limit,
+    )
+    fired_since = exists().where(
+        and_(
+            TriggerFiring.app_key == app_key,
+            TriggerFiring.flow_key == flow.key,
+            TriggerFiring.record_id == Record.id,
+            TriggerFiring.at >= column,
+        )
+    )
+    query = query.where(
+        column <= trigger_type.latest_value(trigger, now),
+        column >= trigger_type.latest_value(trigger, published),
+        ~fired_since,
+    )
+    rows = list(db.scalars(query))
+    due = [
+        (row, _moment_text("datetime", getattr(row, trigger_type.field(trigger)))) for row in rows
+    ]
+    return _fire(db, app_key, flow, due, now)
+
+
+def _scan_yearly(
+    db: Session,
+    app_key: str,
+    flow: flows.PublishedFlow,
+    trigger_type: TimeTrigger,
+    trigger: dict[str, Any],
+    form: records.FormVersion,
+    now: datetime,
+    limit: int,
+) -> int:
+    """`every: year` (a birthday): the field's month and day in the latest year whose moment has
+    come — the occurrence is that date (`2027-06-01`), so each year fires once and downtime
+    catches up the latest year once. 29 February falls on 1 March in other years."""
+    field = trigger_type.field(trigger)
+    latest = trigger_type.latest_value(trigger, now).astimezone(UTC).date()
+    earliest = trigger_type.latest_value(trigger, flow.published_at or now).astimezone(UTC).date()
+    query, builder = records.list_statement(
+        db.get_bind().dialect.name,
+        form=form,
+        condition=trigger.get("condition") or None,
+        sort="id",
+        limit=limit,
+    )
+    value = builder.column(field)
+    month_day = func.substr(value, 6, 5)
+    today = latest.isoformat()[5:]
+    occurrence = case(
+        (month_day <= today, literal(f"{latest.year:04d}-") + month_day),
+        else_=literal(f"{latest.year - 1:04d}-") + month_day,
+    )
+    query = query.where(
+        value.is_not(None),
+        func.substr(value, 1, 10) <= latest.isoformat(),  # not before the date itself
+        occurrence >= earliest.isoformat(),
+        _unfired(app_key, flow.key, occurrence),
+    )
+    due = [(row, anniversary(str(row.data.get(field)), latest)) for row in db.scalars(query)]
+    return _fire(db, app_key, flow, due, now)
+
+
+def anniversary(value: str, latest: date) -> str:
+    """The latest yearly occurrence of the date `value` (ISO text) on or before `latest`, as the
+    occurrence text the yearly scan stores (the same text its SQL computes)."""
+    month_day = value[5:10]
+    year = latest.year if month_day <= latest.isoformat()[5:] else latest.year - 1
+    return f"{year:04d}-{month_day}"
 
 
 def latest_tick(cron: str, zone: str, now: datetime) -> datetime:

@@ -51,8 +51,13 @@ def resolve_spec(
         return _as_users(record.get(str(spec.get("field"))))
     if kind == "chosen_by_previous":
         return list(chosen)
-    if kind == "department_head" and submitter:
-        chain = directory.head_chain(submitter)
+    if kind != "department_head":
+        return []
+    # DESIGN §6: the submitter's manager; with `field`, the manager of the user in that field
+    # (an owner's manager, for automations that run without a submitter).
+    person = _as_users(record.get(str(spec["field"]))) if spec.get("field") else [submitter]
+    if person and person[0]:
+        chain = directory.head_chain(person[0])
         if spec.get("to_top"):
             return chain
         levels = spec.get("levels", 1)

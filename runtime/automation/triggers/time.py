@@ -38,7 +38,9 @@ class TimeTrigger(TriggerType):
 
 @trigger_types.register
 class RelativeDate(TimeTrigger):
-    """'30 days before contract.end_date': field end_date, offset -P30D."""
+    """'30 days before contract.end_date': field end_date, offset -P30D; 'on contact.birthday':
+    field birthday, every year. The field may also be the record's `created_at` or `updated_at`
+    ('24 hours after a lead came in')."""
 
     key = "relative_date"
     label: ClassVar[dict[str, str]] = {"zh-CN": "相对日期", "en": "Relative date"}
@@ -48,6 +50,10 @@ class RelativeDate(TimeTrigger):
         "properties": {
             "field": {"type": "string"},
             "offset": {"description": "An ISO-8601 duration, negative before the date."},
+            "every": {
+                "description": "year: the date's month and day, every year.",
+                "enum": ["year"],
+            },
             "condition": _CONDITION,
         },
     }
@@ -55,7 +61,8 @@ class RelativeDate(TimeTrigger):
 
 @trigger_types.register
 class Inactivity(TimeTrigger):
-    """'No activity for 7 days': field last_activity_at, after P7D."""
+    """'No activity for 7 days': field last_activity_at, after P7D (or the record's `updated_at`:
+    nothing changed for 7 days)."""
 
     key = "inactivity"
     label: ClassVar[dict[str, str]] = {"zh-CN": "无活动", "en": "Inactivity"}
