@@ -2,9 +2,11 @@
 
 `values` maps the new record's fields to templates over the flow's record: `{field}` is that
 field's stored value, `{id}` the record's id; a template that is exactly one placeholder keeps
-the value's type (a number stays a number). The new record is validated like any write, keeps a
-relation to its source when the mapping names one (lead → opportunity: `"lead": "{id}"`), and
-its timeline says a flow created it. One transaction with the step: done once.
+the value's type (a number stays a number); lists and objects are filled inside (line items from
+a template: `"items": [{"product": "{name}", "quantity": 1, "unit_price": "{amount}"}]`). The
+new record is validated like any write, keeps a relation to its source when the mapping names
+one (lead → opportunity: `"lead": "{id}"`), and its timeline says a flow created it. One
+transaction with the step: done once.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class CreateRecord(ActionType):
             return {"error": "record deleted"}
         source = {**record.data, "id": record.id}
         raw = {
-            str(field): fill_typed(template, source)
+            str(field): _fill_deep(template, source)
             for field, template in (ctx.params.get("values") or {}).items()
         }
         raw = {field: value for field, value in raw.items() if value not in (None, "")}
@@ -46,3 +48,12 @@ class CreateRecord(ActionType):
             ctx.db, form=form, raw=raw, actor=None, now=ctx.now, via="flow"
         )
         return {"created": {"form": form.form_key, "id": created.id}}
+
+
+def _fill_deep(template: Any, source: dict[str, Any]) -> Any:
+    """`fill_typed` over a template, into its lists and objects."""
+    if isinstance(template, list):
+        return [_fill_deep(item, source) for item in template]
+    if isinstance(template, dict):
+        return {str(key): _fill_deep(value, source) for key, value in template.items()}
+    return fill_typed(template, source)

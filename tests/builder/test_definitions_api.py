@@ -95,14 +95,22 @@ def test_shipped_flows_are_published_and_validated(client, admin_headers):
     assert apps["crm"]["flows"] == [
         "contract_approval",
         "contract_renewal",
+        "customer_birthday",
         "lead_behaviour_scoring",
         "lead_conversion",
         "lead_mql",
         "lead_routing",
+        "lead_score_decay",
         "lead_scoring",
+        "lead_sla_escalate",
+        "lead_sla_idle",
+        "lead_sla_remind",
+        "lead_sla_untouched",
+        "opportunity_idle",
         "opportunity_stage_rules",
         "opportunity_won_guard",
         "quote_approval",
+        "quote_draft_approval",
     ]
     assert apps["expense"]["flows"] == ["expense_approval"]
     flow = client.get("/api/apps/crm/flows/quote_approval", headers=admin_headers).json()
