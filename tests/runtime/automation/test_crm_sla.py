@@ -201,3 +201,56 @@ def test_an_anniversary_is_the_latest_month_and_day_on_or_before_the_day() -> No
     # 29 February: its occurrence comes when 1 March has come in a common year
     assert anniversary("1992-02-29", date(2027, 2, 28)) == "2026-02-29"
     assert anniversary("1992-02-29", date(2027, 3, 1)) == "2027-02-29"
+
+
+def test_a_department_head_spec_may_name_the_manager_of_a_user_field() -> None:
+    from runtime.flows.approvers import resolve_spec
+    from runtime.org.directory import Directory
+
+    directory = Directory(
+        department_of={"south_a": "south", "zhang": "south", "qian": "sales"},
+        head_of={"south": "zhang", "sales": "zhao"},
+        parent_of={"south": "sales"},
+    )
+    spec = {"type": "department_head", "field": "owner", "levels": 1}
+    owner_manager = resolve_spec(
+        spec, record={"owner": "south_a"}, submitter="qian", directory=directory
+    )
+    assert owner_manager == ["zhang"]  # the owner's manager, not the submitter's
+    assert resolve_spec(spec, record={}, submitter="qian", directory=directory) == []
+    submitter_manager = {"type": "department_head", "levels": 1}
+    assert resolve_spec(submitter_manager, record={}, submitter="qian", directory=directory) == [
+        "zhao"
+    ]
+
+
+def test_the_validator_wants_a_user_field_for_a_manager_of_a_field() -> None:
+    import json
+    from pathlib import Path
+
+    from builder.validate.flows import validate_flow
+
+    root = Path(__file__).resolve().parents[3]
+    form = json.loads((root / "form_schemas/crm/lead.json").read_text("utf-8"))
+
+    def flow(field: str) -> dict:
+        spec = {"type": "department_head", "field": field}
+        return {
+            "format": 1,
+            "key": "cc_manager",
+            "title": {"zh-CN": "抄送主管", "en": "Copy the manager"},
+            "form": "lead",
+            "nodes": [
+                {"id": "start", "type": "start", "config": {}},
+                {"id": "cc", "type": "cc", "config": {"recipients": [spec]}},
+                {"id": "done", "type": "end", "config": {"outcome": "completed"}},
+            ],
+            "edges": [
+                {"id": "e1", "from": "start", "to": "cc"},
+                {"id": "e2", "from": "cc", "to": "done"},
+            ],
+        }
+
+    assert validate_flow(flow("owner"), form_doc=form) == []
+    problems = [(p.code, p.pointer) for p in validate_flow(flow("company"), form_doc=form)]
+    assert problems == [("approver_unknown_field", "/nodes/1/config/recipients/0/field")]
