@@ -27,6 +27,10 @@ class Behaviour(TriggerType):
                 "type": "array",
                 "items": {"type": "string"},
             },
+            "data": {
+                "description": "Values the behaviour's data must have ({asset: whitepaper}).",
+                "type": "object",
+            },
             "condition": _CONDITION,
         },
     }
@@ -34,6 +38,10 @@ class Behaviour(TriggerType):
     def matches(self, config: Mapping[str, Any], occurrence: Occurrence, now: datetime) -> bool:
         types = set(config.get("types") or ())
         if types and occurrence.payload.get("type") not in types:
+            return False
+        data = occurrence.payload.get("data") or {}
+        wanted = config.get("data") or {}
+        if any(data.get(key) != value for key, value in wanted.items()):
             return False
         return super().matches(config, occurrence, now)
 
