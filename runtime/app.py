@@ -13,6 +13,7 @@ from runtime.auth import api as auth_api
 from runtime.automation import api as automation_api
 from runtime.automation import hooks as automation_hooks
 from runtime.automation import incidents_api
+from runtime.automation import tracking_api as email_tracking
 from runtime.db.engine import (
     WalCheckpointer,
     make_engine,
@@ -64,6 +65,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
         automation_api.events_router,
         automation_hooks.router,
         incidents_api.router,
+        email_tracking.router,
         pages_api.router,
         todo_page.router,
     ):

@@ -6,9 +6,11 @@ from runtime.actions import (
     block,
     create_record,
     create_task,
+    exit_sequence,
     http_request,
     notify,
     pool,
+    send_email,
     update_fields,
 )
 from runtime.actions.base import ActionContext, ActionType, action_types
@@ -22,8 +24,10 @@ __all__ = [
     "block",
     "create_record",
     "create_task",
+    "exit_sequence",
     "http_request",
     "notify",
     "pool",
+    "send_email",
     "update_fields",
 ]

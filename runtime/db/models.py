@@ -2,6 +2,7 @@
 
 from runtime.auth import models as auth_models
 from runtime.automation import models as automation_models
+from runtime.automation import sequence_models
 from runtime.db.base import Base
 from runtime.definitions import models as definition_models
 from runtime.files import models as file_models
@@ -20,6 +21,7 @@ __all__ = [
     "flow_models",
     "org_models",
     "record_models",
+    "sequence_models",
     "task_models",
     "timer_models",
 ]
