@@ -145,7 +145,7 @@ def test_reports_every_schema_violation_with_its_pointer(doc: dict[str, Any]) ->
 def test_node_config_is_checked_per_type(doc: dict[str, Any]) -> None:
     doc["nodes"][10]["config"]["outcome"] = "maybe"
     doc["nodes"][2]["config"]["ratio"] = 2
-    doc["nodes"][3]["config"]["approvers"][0] = {"type": "department_head", "field": "owner"}
+    doc["nodes"][3]["config"]["approvers"][0] = {"type": "department_head", "role": "sales"}
     doc["nodes"][5]["config"]["recipients"][0] = {
         "type": "department_head",
         "levels": 2,
