@@ -203,12 +203,7 @@ async def submit_form(request: Request) -> Response:
             raise NotFound("definition_not_found", f"No published definition {app}/forms/{form}.")
         body = await read_limited(request, settings.public_body_limit)
         item = _Item(request, app, form, body, wants_json, locale, embed)
-        if request.app.state.loop_session_factory is not None:
-            return await _group_commit(request.app.state).submit(item)
-        async with _db_gate(request.app.state):
-            factory = request.app.state.session_factory
-            (outcome,) = await run_in_threadpool(_run_batch, factory, [item])
-        return _answer(outcome)
+        return await _group_commit(request.app.state).submit(item)
     except FormworkError as error:
         headers = {}
         if isinstance(error, TooManyRequests):
@@ -292,16 +287,19 @@ BATCH_HELP = "Public submissions written by those transactions."
 
 
 class GroupCommit:
-    """SQLite: submissions that arrive together are written in one transaction.
+    """Submissions that arrive together are written in one transaction.
 
-    Each submission waits in a queue; one drain at a time takes everything queued (up to
-    `MAX_BATCH`) and runs it on the event loop with the loop's own connection — one BEGIN, one
-    savepoint per submission, one COMMIT. A submission that fails rolls back to its savepoint
-    and answers its error; the others are unaffected. Under load the commit, the session and the
-    pages every insert touches (the indexes' last leaves) are shared by the batch; alone, a
-    submission is a batch of one. When another connection holds the write lock, the batch runs
-    on a thread with the ordinary engine instead (see `make_loop_engine`), so the loop never
-    waits for a lock.
+    Each submission waits in a queue; a drain takes everything queued (up to `MAX_BATCH`) and
+    writes it with one BEGIN, one savepoint per submission and one COMMIT. A submission that
+    fails rolls back to its savepoint and answers its error; the others are unaffected. Under
+    load the commit, the session and the pages every insert touches (the indexes' last leaves)
+    are shared by the batch; alone, a submission is a batch of one.
+
+    SQLite: one drain at a time, on the event loop with the loop's own connection; when another
+    connection holds the write lock the batch runs on a thread with the ordinary engine instead
+    (see `make_loop_engine`), so the loop never waits for a lock. PostgreSQL: drains run on
+    threads, as many at once as the database gate lets through; submissions queue behind them
+    and leave together.
     """
 
     MAX_BATCH = 64
@@ -323,15 +321,11 @@ class GroupCommit:
             taken, self.queue = self.queue[: self.MAX_BATCH], self.queue[self.MAX_BATCH :]
             if self.queue:
                 asyncio.get_running_loop().create_task(self._drain())
+            if not taken:
+                return
             items = [item for item, _future in taken]
             try:
-                try:
-                    outcomes = _run_batch(self.state.loop_session_factory, items, on_loop=True)
-                except _LockBusy:
-                    factory = self.state.session_factory
-                    outcomes = await run_in_threadpool(_run_batch, factory, items)
-                else:
-                    self.state.wal_checkpointer.committed(gate)
+                outcomes = await self._write(items, gate)
             except BaseException as error:  # the batch could not commit: every one hears why
                 outcomes = [error] * len(items)
             metrics = self.state.metrics
@@ -340,6 +334,18 @@ class GroupCommit:
             for (_item, future), outcome in zip(taken, outcomes, strict=True):
                 if not future.done():  # a client that went away cancelled its wait
                     future.set_result(outcome)
+
+    async def _write(self, items: list[_Item], gate: asyncio.Semaphore) -> list[_Outcome]:
+        loop_factory = self.state.loop_session_factory
+        if loop_factory is not None:
+            try:
+                outcomes = _run_batch(loop_factory, items, on_loop=True)
+            except _LockBusy:
+                pass
+            else:
+                self.state.wal_checkpointer.committed(gate)
+                return outcomes
+        return await run_in_threadpool(_run_batch, self.state.session_factory, items)
 
 
 def _group_commit(state: Any) -> GroupCommit:
