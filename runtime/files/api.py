@@ -235,8 +235,12 @@ def content_disposition(name: str) -> str:
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 404: _ERRORS},
 )
-def download_file(file_id: str, db: DB, _user: CurrentUser, settings: SettingsDep) -> FileResponse:
+def download_file(file_id: str, db: DB, user: CurrentUser, settings: SettingsDep) -> FileResponse:
+    """A file is as visible as the record field or task decision using it (decision 0009)."""
     row = files.load_file(db, file_id=file_id)
+    if not files.may_download(db, stored=row, user=user):
+        # The same answer as an unknown id: whether a file exists is not for everyone to know.
+        raise NotFound("file_not_found", f"There is no file {file_id!r}.")
     path = storage.blob_path(settings.files_dir, row.sha256)
     if not path.is_file():
         log.error("stored file has no blob", extra={"file_id": row.id, "sha256": row.sha256})

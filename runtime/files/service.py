@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from runtime.errors import InvalidInput, NotFound, Problem
 from runtime.fields.attachment import extension
-from runtime.files.models import StoredFile
+from runtime.files import storage
+from runtime.files.models import FileLink, StoredFile
+from runtime.org.models import User
+from runtime.records.models import Record
 from runtime.records.service import FormVersion
+
+log = logging.getLogger(__name__)
+
+# An upload nothing used after this long is collected; blobs no row names wait this long too
+# (an upload writes its blob before its row commits).
+UNUSED_AFTER = timedelta(days=1)
+BLOB_GRACE = timedelta(hours=1)
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -85,6 +98,65 @@ def load_file(db: Session, *, file_id: str) -> StoredFile:
     if row is None:
         raise NotFound("file_not_found", f"There is no file {file_id!r}.")
     return row
+
+
+def may_download(db: Session, *, stored: StoredFile, user: User) -> bool:
+    """A file is as visible as what uses it.
+
+    Its uploader and admins always see it; anyone else through a link: a task decision (the
+    flow's history is visible to every user), or a live record's attachment field that no open
+    flow hides from them. A file nothing uses is its uploader's alone.
+    """
+    from runtime.flows import service as flows  # flows import records, which import this
+
+    if user.is_admin or stored.created_by_id == user.id:
+        return True
+    links = db.execute(
+        select(FileLink.record_id, FileLink.field_key, FileLink.task_id, Record.deleted_at)
+        .outerjoin(Record, Record.id == FileLink.record_id)
+        .where(FileLink.file_id == stored.id)
+    ).all()
+    if any(link.task_id is not None for link in links):
+        return True
+    on_records = [link for link in links if link.record_id is not None and link.deleted_at is None]
+    if not on_records:
+        return False
+    hidden = flows.hidden_fields_by_record(
+        db, record_ids=[link.record_id for link in on_records], user=user
+    )
+    return any(link.field_key not in hidden.get(link.record_id, set()) for link in on_records)
+
+
+def collect_garbage(db: Session, *, files_dir: Path, now: datetime) -> tuple[int, int]:
+    """Remove uploads nothing used for `UNUSED_AFTER`, then blobs no file row names.
+
+    Returns (rows removed, blobs removed). Blobs are content-addressed and shared by rows with
+    the same content, so a blob goes only when no row at all names it, and only once it is older
+    than `BLOB_GRACE` (an upload in progress has its blob before its row).
+    """
+    unused = db.execute(
+        delete(StoredFile).where(
+            StoredFile.created_at < now - UNUSED_AFTER,
+            ~exists().where(FileLink.file_id == StoredFile.id),
+        )
+    )
+    rows = int(getattr(unused, "rowcount", 0) or 0)
+    db.flush()
+    named = set(db.scalars(select(StoredFile.sha256).distinct()))
+    blobs = 0
+    cutoff = (now - BLOB_GRACE).timestamp()
+    for path in storage.blob_paths(files_dir):
+        if path.name in named:
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                blobs += 1
+        except FileNotFoundError:  # removed meanwhile (another collector)
+            continue
+    if rows or blobs:
+        log.info("file garbage collected", extra={"rows": rows, "blobs": blobs})
+    return rows, blobs
 
 
 def load_attachment_field(form: FormVersion, *, field_key: str) -> Mapping[str, Any]:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +31,18 @@ def blob_path(root: Path, sha256: str) -> Path:
     if not _SHA256.fullmatch(sha256):
         raise ValueError("not a sha256 hex digest")
     return root / sha256[:2] / sha256
+
+
+def blob_paths(root: Path) -> Iterator[Path]:
+    """Every stored blob under `root` (not the uploads still being written)."""
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if not (folder.is_dir() and len(folder.name) == 2):
+            continue  # the uploads in progress live in TEMP_DIR
+        for path in folder.iterdir():
+            if path.is_file() and _SHA256.fullmatch(path.name) and path.name[:2] == folder.name:
+                yield path
 
 
 def has_blob(root: Path, sha256: str) -> bool:

@@ -23,7 +23,7 @@ from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from runtime.fields import field_types
 from runtime.fields.base import Reference
-from runtime.files.models import StoredFile
+from runtime.files.models import FileLink, StoredFile
 from runtime.forms.compile import CompiledForm, compile_form
 from runtime.forms.submit import check_values
 from runtime.org.models import Department, User
@@ -58,6 +58,9 @@ _RECORD_COLUMNS = (
 _INSERT_RECORD = Prepared(insert(Record).returning(Record.id), columns=_RECORD_COLUMNS)
 _INSERT_KEYS = Prepared(
     insert(RecordKey), columns=("record_id", "app_key", "form_key", "field_key", "value")
+)
+_INSERT_FILE_LINKS = Prepared(
+    insert(FileLink), columns=("file_id", "record_id", "field_key", "task_id")
 )
 _COMPILED: dict[tuple[str, store.Stamp], FormVersion] = {}
 
@@ -353,6 +356,7 @@ def _insert(
     }
     record_id = int(_INSERT_RECORD.scalar(db.connection(), values))
     _write_keys(db, form, record_id, data, replace=False)
+    _write_file_links(db, form, record_id, data, replace=False)
     changes = _diff({}, {k: v for k, v in data.items() if v is not None})
     _audit(db, record_id, "created", actor_id, via, changes, now)
     _event(db, form, record_id, "record_created", actor_id, {"via": via}, now)
@@ -453,6 +457,28 @@ def _write_keys(
     ]
     if rows:
         _INSERT_KEYS.run_many(db.connection(), rows)
+
+
+def _write_file_links(
+    db: Session, form: FormVersion, record_id: int, data: Mapping[str, Any], *, replace: bool
+) -> None:
+    """Link the files the record's attachment fields name (downloads follow the links)."""
+    fields = attachment_fields(form.doc)
+    if not fields:
+        return
+    if replace:
+        db.execute(delete(FileLink).where(FileLink.record_id == record_id))
+    rows = [
+        {"file_id": str(item["id"]), "record_id": record_id, "field_key": field, "task_id": None}
+        for field in fields
+        for item in data.get(field) or []
+    ]
+    if rows:
+        _INSERT_FILE_LINKS.run_many(db.connection(), rows)
+
+
+def attachment_fields(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(f["key"] for f in doc.get("fields", []) if f.get("type") == "attachment")
 
 
 def find_by_keys(db: Session, *, form: FormVersion, data: Mapping[str, Any]) -> Record | None:
@@ -556,6 +582,8 @@ def update_record(
     _store_update(db, record, form, data, now)
     if any(change["field"] in lookup_fields(form.doc) for change in changes):
         _write_keys(db, form, record.id, record.data, replace=True)
+    if any(change["field"] in attachment_fields(form.doc) for change in changes):
+        _write_file_links(db, form, record.id, record.data, replace=True)
     actor_id = actor.id if actor else None
     _audit(db, record.id, "updated", actor_id, via, changes, now)
     _event(db, form, record.id, "record_updated", actor_id, {"via": via, "changes": changes}, now)

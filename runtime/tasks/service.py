@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from runtime.db.types import iso_utc
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from runtime.files.models import StoredFile
+from runtime.files.models import FileLink, StoredFile
 from runtime.flows import engine
 from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance
@@ -184,6 +184,8 @@ def complete(
     """
     task = _open_task_of(db, task_id, user, expected_version)
     files = _stored_files(db, attachments)
+    for stored in files:  # the decision's files are as visible as the flow's history
+        db.add(FileLink(file_id=stored["id"], task_id=task.id))
     instance = flows.load_instance(db, instance_id=task.instance_id)
     if (task.kind == "todo") != (outcome == "done"):
         message = "A todo is completed with 'done'; an approval with approve, reject or return."

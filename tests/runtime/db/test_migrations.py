@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -91,3 +92,46 @@ def test_lookup_keys_migration_indexes_existing_records(tmp_path):
         }
     engine.dispose()
     assert rows == {("phone", "+8613800138000"), ("phone", "+8613800138001"), ("email", "a@b.cn")}
+
+
+def test_file_links_migration_links_the_attachments_already_stored(tmp_path: Path) -> None:
+    """0013 links files that records and task decisions named before links existed."""
+    url = f"sqlite:///{tmp_path / 'links.db'}"
+    migrate.upgrade(url, "0012")
+    engine = make_engine(url)
+    doc = {"fields": [{"key": "docs", "type": "attachment"}, {"key": "title", "type": "text"}]}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO apps (key, manifest, created_at) "
+                "VALUES ('crm', '{}', '2026-11-22 08:00:00')"
+            )
+        )
+        for file_id in ("f-used", "f-unused"):
+            conn.execute(
+                text(
+                    "INSERT INTO files (id, name, size, content_type, sha256, created_at) "
+                    "VALUES (:id, 'a.pdf', 1, 'application/pdf', :sha, '2026-11-22 08:00:00')"
+                ),
+                {"id": file_id, "sha": "0" * 64},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO definitions (app_key, kind, key, version, status, doc, summary, created_at) "
+                "VALUES ('crm', 'forms', 'lead', 1, 'published', :doc, '', '2026-11-22 08:00:00')"
+            ),
+            {"doc": json.dumps(doc)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO records (app_key, form_key, form_version, data, version, "
+                "created_at, updated_at) VALUES ('crm', 'lead', 1, :data, 1, "
+                "'2026-11-22 08:00:00', '2026-11-22 08:00:00')"
+            ),
+            {"data": json.dumps({"title": "x", "docs": [{"id": "f-used"}, {"id": "gone"}]})},
+        )
+    migrate.upgrade(url, "0013")
+    with engine.connect() as conn:
+        links = conn.execute(text("SELECT file_id, field_key FROM file_links")).all()
+    engine.dispose()
+    assert [tuple(link) for link in links] == [("f-used", "docs")]  # unknown ids are not linked

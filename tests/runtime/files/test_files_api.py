@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,7 +12,9 @@ import anyio
 import pytest
 from sqlalchemy import func, select
 
+from runtime.files import service as files
 from runtime.files.models import StoredFile
+from tests.conftest import key_for
 
 FORM = "/api/apps/expense/forms/upload_test"
 UPLOAD = f"{FORM}/fields/docs/files"
@@ -292,3 +295,69 @@ def test_stops_reading_the_body_once_over_the_limit(app, admin_headers, files_di
     assert read == 3
     assert file_rows(db) == before
     assert blobs(files_dir) == []
+
+
+def south_headers(session_factory) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key_for(session_factory, 'south_a')}"}
+
+
+def test_a_file_nothing_uses_is_its_uploaders_alone(
+    client, admin_headers, rep_headers, session_factory, files_dir, test_form
+):
+    value = upload(client, rep_headers).json()
+    url = f"/api/files/{value['id']}"
+    assert client.get(url, headers=rep_headers).status_code == 200  # the uploader
+    assert client.get(url, headers=admin_headers).status_code == 200  # an admin
+    other = client.get(url, headers=south_headers(session_factory))
+    assert other.status_code == 404  # anyone else: as if it did not exist
+    assert other.json()["errors"][0]["code"] == "file_not_found"
+
+
+def test_a_file_on_a_record_is_as_visible_as_the_record(
+    client, rep_headers, session_factory, files_dir, test_form
+):
+    value = upload(client, rep_headers).json()
+    url, south = f"/api/files/{value['id']}", south_headers(session_factory)
+    created = client.post(
+        f"{FORM}/records", json={"title": "t", "docs": [value]}, headers=rep_headers
+    )
+    assert created.status_code == 201, created.text
+    assert client.get(url, headers=south).status_code == 200  # the record shows it to all
+    record = created.json()
+    cleared = client.patch(
+        f"{FORM}/records/{record['id']}",
+        json={"docs": []},
+        headers={**rep_headers, "If-Match": str(record["version"])},
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert client.get(url, headers=south).status_code == 404  # no longer used
+    assert client.get(url, headers=rep_headers).status_code == 200  # still the uploader's
+
+
+def test_the_collector_removes_unused_uploads_and_unnamed_blobs(
+    client, admin_headers, files_dir, test_form, db
+):
+    used = upload(client, admin_headers).json()
+    created = client.post(
+        f"{FORM}/records", json={"title": "t", "docs": [used]}, headers=admin_headers
+    )
+    assert created.status_code == 201, created.text
+    unused = upload(client, admin_headers, body=PDF + b"unused").json()
+    same_as_used = upload(client, admin_headers).json()  # an unused row sharing the used blob
+    stray = files_dir / "ab" / ("ab" + "0" * 62)  # a blob whose row never committed
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"stray")
+    rows_before = file_rows(db)
+    # Uploads get the wall clock's time: so does the collector here.
+    now = datetime.now(UTC)
+    assert files.collect_garbage(db, files_dir=files_dir, now=now) == (0, 0)  # all too young
+    removed = files.collect_garbage(db, files_dir=files_dir, now=now + timedelta(days=3))
+    assert removed == (2, 2)  # two unused rows; the unused blob and the stray one
+    assert file_rows(db) == rows_before - 2
+    assert db.get(StoredFile, used["id"]) is not None
+    assert db.get(StoredFile, unused["id"]) is None
+    assert db.get(StoredFile, same_as_used["id"]) is None
+    assert (files_dir / used["sha256"][:2] / used["sha256"]).is_file()  # still named by `used`
+    assert not (files_dir / unused["sha256"][:2] / unused["sha256"]).exists()
+    assert not stray.exists()
+    assert client.get(f"/api/files/{used['id']}", headers=admin_headers).status_code == 200
