@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from builder.diff import diff_definitions, summarize
 from builder.validate.flows import validate_flow
 from builder.validate.forms import validate_form
+from runtime.actions import action_types
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidDefinition, NotFound, Problem
@@ -83,8 +84,13 @@ def _validate_flow(
         problems.append(Problem("unknown_form", message, pointer="/form"))
     flows = set(store.list_keys(db, app_key=app_key, kind="flows")) | set(arriving.get("flows", {}))
     roles = set(db.scalars(select(Role.key)))
+    actions = {entry.key: entry.config_schema for entry in action_types}
     return problems + validate_flow(
-        doc, form_doc=form_doc, known_flows=flows | {key}, known_roles=roles
+        doc,
+        form_doc=form_doc,
+        known_flows=flows | {key},
+        known_roles=roles,
+        action_schemas=actions,
     )
 
 

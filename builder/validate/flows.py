@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from croniter import croniter
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from builder.validate.meta import (
@@ -33,6 +34,14 @@ BRANCH_KEYS = ("condition", "order", "default")
 BEFORE_SAVE_NODES = frozenset({"start", "condition", "action", "end"})
 
 MESSAGES: Messages = {
+    "unknown_action": {
+        "en": "There is no action type {action!r}.",
+        "zh-CN": "没有动作类型 {action!r}。",
+    },
+    "invalid_action_params": {
+        "en": "The {action} action's settings are wrong here: {detail}",
+        "zh-CN": "{action} 动作的设置有误：{detail}",
+    },
     "form_mismatch": {
         "en": "The flow routes records of {flow_form!r}, but the form given is {form!r}.",
         "zh-CN": "流程处理的表单是 {flow_form!r}，但给出的表单是 {form!r}。",
@@ -166,15 +175,22 @@ def validate_flow(
     form_doc: Mapping[str, Any] | None = None,
     known_flows: set[str] | None = None,
     known_roles: set[str] | None = None,
+    action_schemas: Mapping[str, Mapping[str, Any]] | None = None,
     locale: str = "en",
 ) -> list[Problem]:
     """Every problem of a flow definition: meta-schema ones first, then semantic ones.
 
     References to form fields are checked only with `form_doc`, subflows only with
-    `known_flows`, roles only with `known_roles`.
+    `known_flows`, roles only with `known_roles`, action nodes' params only with
+    `action_schemas` (action type key → its config schema).
     """
     checker = _FlowChecker(
-        doc, form_doc=form_doc, known_flows=known_flows, known_roles=known_roles, locale=locale
+        doc,
+        form_doc=form_doc,
+        known_flows=known_flows,
+        known_roles=known_roles,
+        action_schemas=action_schemas,
+        locale=locale,
     )
     checker.problems.extend(schema_problems(flow_schema.flow_validator(), doc, classify=_classify))
     if isinstance(doc, Mapping):
@@ -213,6 +229,18 @@ def _valid_cron(cron: Any) -> bool:
     return isinstance(cron, str) and len(cron.split()) == 5 and bool(croniter.is_valid(cron))
 
 
+_PARAMS_VALIDATORS: dict[tuple[str, int], Draft202012Validator] = {}
+
+
+def _params_validator(action: str, schema: Mapping[str, Any]) -> Draft202012Validator:
+    """A compiled validator per action type (its schema is a class constant)."""
+    key = (action, id(schema))
+    found = _PARAMS_VALIDATORS.get(key)
+    if found is None:
+        found = _PARAMS_VALIDATORS[key] = Draft202012Validator(schema)
+    return found
+
+
 def _config(node: Mapping[str, Any]) -> Mapping[str, Any]:
     config = node.get("config")
     return config if isinstance(config, Mapping) else {}
@@ -226,11 +254,13 @@ class _FlowChecker:
         form_doc: Mapping[str, Any] | None,
         known_flows: set[str] | None,
         known_roles: set[str] | None,
+        action_schemas: Mapping[str, Mapping[str, Any]] | None,
         locale: str,
     ) -> None:
         self.doc = doc
         self.known_flows = known_flows
         self.known_roles = known_roles
+        self.action_schemas = action_schemas
         self.locale = locale
         self.problems: list[Problem] = []
         self.form_doc = form_doc if isinstance(form_doc, Mapping) else None
@@ -446,6 +476,23 @@ class _FlowChecker:
             known = self.known_flows
             if isinstance(flow, str) and known is not None and flow not in known:
                 self.add("subflow_unknown", f"{pointer}/flow", flow=flow)
+        elif kind == "action":
+            self.check_action(config, pointer)
+
+    def check_action(self, config: Mapping[str, Any], pointer: str) -> None:
+        """The action type exists and its params fit its config schema (with `action_schemas`)."""
+        action, params = config.get("action"), config.get("params", {})
+        if self.action_schemas is None or not isinstance(action, str):
+            return
+        schema = self.action_schemas.get(action)
+        if schema is None:
+            self.add("unknown_action", f"{pointer}/action", action=action)
+            return
+        if not isinstance(params, Mapping):
+            return  # the meta-schema reports it
+        for error in _params_validator(action, schema).iter_errors(params):
+            where = pointer + json_pointer(["params", *error.absolute_path])
+            self.add("invalid_action_params", where, action=action, detail=error.message)
 
     def check_approvers(self, specs: Any, pointer: str) -> None:
         if not isinstance(specs, list):

@@ -38,7 +38,7 @@ class Notify(ActionType):
         "type": "object",
         "required": ["to", "title"],
         "properties": {
-            "to": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+            "to": {"type": "array", "items": {"type": "object"}},
             "channels": {
                 "description": "in_app (a row), email and robot (both through the outbox).",
                 "type": "array",
@@ -48,10 +48,20 @@ class Notify(ActionType):
             "robot": {
                 "description": "robot channel: {kind: dingtalk|wecom|feishu, webhook, secret?}.",
                 "type": "object",
+                "required": ["kind", "webhook"],
+                "properties": {
+                    "kind": {"enum": ["dingtalk", "wecom", "feishu"]},
+                    "webhook": {"type": "string", "minLength": 1},
+                    "secret": {"type": "string"},
+                },
             },
             "title": {"type": "string", "maxLength": MAX_TITLE},
             "body": {"type": "string", "maxLength": MAX_BODY},
         },
+        # Someone to notify, unless the group robot is the only channel.
+        "if": {"properties": {"channels": {"const": ["robot"]}}, "required": ["channels"]},
+        "then": {"required": ["robot"]},
+        "else": {"properties": {"to": {"minItems": 1}}},
     }
 
     def run(self, ctx: ActionContext) -> dict[str, Any]:

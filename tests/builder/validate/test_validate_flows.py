@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from builder.validate.flows import MESSAGES, iter_problem_codes, validate_flow
+from runtime.actions import action_types
 from runtime.errors import Problem
 
 
@@ -457,6 +458,22 @@ def test_messages_are_localised(doc: dict[str, Any]) -> None:
     assert problem.message == "从开始节点无法到达节点 'orphan'。"
     for code, texts in MESSAGES.items():
         assert set(texts) == {"en", "zh-CN"}, code
+
+
+def test_unknown_action_and_invalid_action_params_are_reported_with_the_action_schemas(
+    doc: dict[str, Any],
+) -> None:
+    schemas = {entry.key: entry.config_schema for entry in action_types}
+    assert validate_flow(doc, action_schemas=schemas) == []  # update_fields {fields: …} fits
+    doc["nodes"][9]["config"]["params"] = {"fields": "name=x"}
+    problems = validate_flow(doc, action_schemas=schemas, locale="zh-CN")
+    assert found(problems) == {("invalid_action_params", "/nodes/9/config/params/fields")}
+    assert problems[0].message.startswith("update_fields 动作的设置有误")
+    doc["nodes"][9]["config"] = {"action": "teleport", "params": {}}
+    assert found(validate_flow(doc, action_schemas=schemas)) == {
+        ("unknown_action", "/nodes/9/config/action")
+    }
+    assert validate_flow(doc) == []  # without the schemas, actions are not checked
 
 
 def test_every_problem_code_has_a_test() -> None:
