@@ -95,7 +95,13 @@ def test_status_actions_write_existing_options(path: Path) -> None:
     for node in flow.nodes.values():
         if node.type != "action" or node.config["action"] != "update_fields":
             continue
+        written = fields
+        target = node.config["params"].get("target")
+        if target:  # the values go to the record the relation field links to
+            linked = fields[target]["config"]["form"]
+            linked_form = load(ROOT / "form_schemas" / path.parent.name / f"{linked}.json")
+            written = {field["key"]: field for field in linked_form["fields"]}  # type: ignore[attr-defined]
         for key, value in node.config["params"]["fields"].items():
-            options = fields[key].get("config", {}).get("options")
+            options = written[key].get("config", {}).get("options")
             if options is not None:
                 assert value in {option["value"] for option in options}, (node.id, key)

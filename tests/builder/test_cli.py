@@ -23,7 +23,7 @@ def test_init_again_is_harmless_and_prints_login_and_api_key(database, capsys):
     capsys.readouterr()
     assert main(["init", "--template", "crm", "--password", "cli-pass-1"]) == 0
     out = capsys.readouterr().out
-    assert "app crm: published 0, unchanged 29" in out  # 8 forms, 21 flows
+    assert "app crm: published 0, unchanged 30" in out  # 8 forms, 22 flows
     assert "login: admin (existing users keep their passwords)" in out
     assert out.strip().splitlines()[-1].startswith("api key: fw_")
 

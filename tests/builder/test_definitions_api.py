@@ -96,6 +96,7 @@ def test_shipped_flows_are_published_and_validated(client, admin_headers):
         "contract_approval",
         "contract_renewal",
         "customer_birthday",
+        "followup_activity",
         "lead_behaviour_scoring",
         "lead_conversion",
         "lead_mql",
