@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from runtime.auth import api as auth_api
 from runtime.automation import api as automation_api
 from runtime.automation import hooks as automation_hooks
-from runtime.automation import incidents_api
+from runtime.automation import incidents_api, runlog_api
 from runtime.automation import tracking_api as email_tracking
 from runtime.db.engine import (
     WalCheckpointer,
@@ -27,6 +27,7 @@ from runtime.http import errors, ops
 from runtime.http.ratelimit import RateLimiter
 from runtime.org import api as org_api
 from runtime.pages import api as pages_api
+from runtime.pages import runs as run_pages
 from runtime.pages import todo as todo_page
 from runtime.records import api as records_api
 from runtime.settings import ROOT, Settings
@@ -65,8 +66,10 @@ def configure(app: FastAPI, settings: Settings) -> None:
         automation_api.events_router,
         automation_hooks.router,
         incidents_api.router,
+        runlog_api.router,
         email_tracking.router,
         pages_api.router,
+        run_pages.router,
         todo_page.router,
     ):
         app.include_router(router)

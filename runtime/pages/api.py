@@ -13,13 +13,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from runtime.automation import runlog
 from runtime.automation.models import Notification
 from runtime.definitions import store
 from runtime.fields import field_types
 from runtime.flows import service as flows
 from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath, request_locale
 from runtime.org.models import User
-from runtime.pages import render
+from runtime.pages import render, runs
 from runtime.records import service as records
 from runtime.records.models import Record
 
@@ -137,9 +138,12 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
         for f in fields
         if record.data.get(f["key"]) not in (None, "", [])
     ]
-    timeline = flows.timeline_without_hidden(records.timeline(db, record=record), hidden)
+    timeline = runlog.record_timeline(db, record=record, viewer=user, locale=locale)
     order = {f["key"]: index for index, f in enumerate(fields)}
-    for event in timeline:
+    for index, event in enumerate(timeline):
+        if event.get("type") == "automation":  # a run or an incident (runtime/pages/runs.py)
+            timeline[index] = runs.timeline_item(event, locale)
+            continue
         event["at"] = _local_time(event["at"])
         event["changes"].sort(key=lambda change: order.get(change["field"], len(order)))
         for change in event["changes"]:
@@ -162,6 +166,7 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
         title=records.title_of(version.doc, record.data, record.id),
         fields=items,
         timeline=timeline,
+        rw=runs.words(locale),
     )
 
 

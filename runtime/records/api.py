@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
+from runtime.automation import runlog
 from runtime.errors import InvalidInput, Problem
 from runtime.flows import service as flows
 from runtime.http.deps import (
@@ -171,11 +172,16 @@ def delete_record(
 
 @router.get("/{record_id}/timeline")
 def record_timeline(
-    app: SlugPath, form: SlugPath, record_id: RecordIdPath, db: DB, user: CurrentUser
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
+    request: Request,
+    db: DB,
+    user: CurrentUser,
 ) -> TimelineOut:
+    """Audit entries and what automations did (`"type": "automation"`), newest first."""
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
-    hidden = flows.hidden_fields(db, record_id=record.id, user=user)
-    items = flows.timeline_without_hidden(records.timeline(db, record=record), hidden)
+    items = runlog.record_timeline(db, record=record, viewer=user, locale=request_locale(request))
     return TimelineOut(record_id=record.id, items=items)
 
 
