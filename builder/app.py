@@ -15,17 +15,24 @@ from builder.palette import palette
 from runtime.app import configure
 from runtime.automation.loop import BackgroundLoop
 from runtime.automation.outbox import Outbound
+from runtime.automation.queue import Kicker
 from runtime.http.deps import CurrentUser
 from runtime.settings import Settings
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """With `settings.background`, the dispatcher and timer loop run in a thread of the server."""
-    loop = None
-    if app.state.settings.background:
-        outbound = Outbound.of(app.state.settings)
-        loop = BackgroundLoop(app.state.session_factory, outbound=outbound)
+    """With `settings.background`, the dispatcher and timer loop run in a thread of the server;
+    with a broker instead, a thread hands what commits made ready to the Celery workers."""
+    settings: Settings = app.state.settings
+    loop: BackgroundLoop | Kicker | None = None
+    if settings.broker_url:  # never both: with a broker the workers do the work
+        from runtime.automation import worker
+
+        loop = worker.start_kicker(settings, app.state.session_factory)
+        app.state.background = loop
+    elif settings.background:
+        loop = BackgroundLoop(app.state.session_factory, outbound=Outbound.of(settings))
         loop.start()
         app.state.background = loop
     try:

@@ -140,6 +140,38 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def _broker_settings() -> Settings | None:
+    settings = Settings.from_env()
+    from runtime.automation import worker
+
+    found = worker.problems(settings)
+    for problem in found:
+        _err(f"error: {problem}")
+    return None if found else settings
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A Celery worker for automations, outbox items and timers (needs FORMWORK_BROKER_URL)."""
+    settings = _broker_settings()
+    if settings is None:
+        return 2
+    from runtime.automation import worker
+
+    worker.run_worker(settings, concurrency=max(1, args.concurrency), loglevel=args.loglevel)
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Hand due work to the workers every --interval seconds (needs FORMWORK_BROKER_URL)."""
+    settings = _broker_settings()
+    if settings is None:
+        return 2
+    from runtime.automation import worker
+
+    worker.run_scheduler(settings, interval=max(0.05, args.interval))
+    return 0
+
+
 def cmd_user_create(args: argparse.Namespace) -> int:
     url = Settings.from_env().database_url
     factory = make_session_factory(make_engine(url))
@@ -207,6 +239,15 @@ def parser() -> argparse.ArgumentParser:
     tick = sub.add_parser("tick", help="fire timers due at --now once, then exit")
     tick.add_argument("--now", help="ISO-8601 time (default: now); the future is how tests travel")
     tick.set_defaults(func=cmd_tick)
+
+    work = sub.add_parser("worker", help="run a Celery worker (FORMWORK_BROKER_URL)")
+    work.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
+    work.add_argument("--loglevel", default="INFO")
+    work.set_defaults(func=cmd_worker)
+
+    sched = sub.add_parser("scheduler", help="hand due events, outbox items and timers to workers")
+    sched.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
+    sched.set_defaults(func=cmd_scheduler)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     create = user.add_parser("create", help="create a user")

@@ -33,6 +33,13 @@ class Settings:
     # Run the event dispatcher and the timer loop inside the server (no broker configured);
     # `formwork serve` turns it on, tests and CLI commands leave it off.
     background: bool = False
+    # Celery workers (with a broker): a job is stopped after `job_time_limit` seconds; a message
+    # a worker took and never acknowledged (it died) goes back to the queue after
+    # `broker_visibility_timeout` seconds, which must be longer; a job delivered more than
+    # `job_max_deliveries` times without finishing becomes an incident.
+    job_time_limit: int = 120
+    broker_visibility_timeout: int = 3600
+    job_max_deliveries: int = 5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,4 +58,7 @@ class Settings:
             public_body_limit=int(env.get("FORMWORK_PUBLIC_BODY_LIMIT", str(256 * 1024))),
             db_concurrency=int(env.get("FORMWORK_DB_CONCURRENCY", "0")),
             background=env.get("FORMWORK_BACKGROUND", "") == "1",
+            job_time_limit=int(env.get("FORMWORK_JOB_TIME_LIMIT", "120")),
+            broker_visibility_timeout=int(env.get("FORMWORK_BROKER_VISIBILITY_TIMEOUT", "3600")),
+            job_max_deliveries=int(env.get("FORMWORK_JOB_MAX_DELIVERIES", "5")),
         )
