@@ -277,3 +277,30 @@ def test_give_up_leaves_finished_rows_alone(session_factory) -> None:
         assert not dispatcher.dispatch_one(db, event_id=event_id, now=NOW)  # idempotent
         with pytest.raises(ValueError, match="no job kind"):
             incidents.give_up(db, kind="nope", row_id=1, deliveries=1, now=NOW)
+
+
+def test_an_item_whose_worker_was_lost_every_time_becomes_an_incident(
+    client, session_factory, sink
+) -> None:
+    with session_factory() as db:
+        publish(db, webhook(sink))
+        db.commit()
+    record_id = new_lead(client, phone="13900007006")
+    with session_factory() as db:
+        dispatcher.dispatch(db, now=NOW)
+        db.commit()
+    instance = instance_of(session_factory, record_id, sink)
+    with session_factory() as db:
+        item = db.scalars(select(OutboxItem).where(OutboxItem.instance_id == instance.id)).one()
+        # Claimed MAX_ATTEMPTS times by workers that died holding it (their leases ran out).
+        item.status, item.attempts = "working", MAX_ATTEMPTS
+        item.lease_until = NOW - timedelta(seconds=1)
+        db.commit()
+    run(session_factory)
+    assert sink.requests == []  # not called a sixth time
+    failed = outbox_item(session_factory, instance.id)
+    assert (failed.status, failed.last_error) == (
+        "failed",
+        f"its worker was lost during {MAX_ATTEMPTS} attempts",
+    )
+    assert instance_of(session_factory, record_id, sink).status == "running"

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from builder import cli
 from builder.app import create_app
+from runtime.automation import worker as celery_worker
 from runtime.automation.models import Event, EventHandling, Notification, OutboxItem
-from runtime.automation.queue import Kicker
+from runtime.automation.queue import JOBS, Kicker
 from runtime.db import migrate
 from runtime.db.engine import make_engine
 from runtime.flows.models import FlowInstance
@@ -459,3 +460,22 @@ def test_worker_and_scheduler_refuse_to_start_without_a_redis_broker(
             monkeypatch.setenv(name, value)
         assert cli.main([command]) == 2, (command, change)
         assert capsys.readouterr().err.startswith("error: FORMWORK_"), (command, change)
+
+
+def test_the_celery_app_runs_jobs_at_least_once_within_limits() -> None:
+    settings = Settings(broker_url="redis://127.0.0.1:6379/15", job_time_limit=60)
+    assert celery_worker.problems(settings) == []
+    app, _jobs = celery_worker.build(settings)
+    conf = app.conf
+    assert (conf.task_acks_late, conf.task_reject_on_worker_lost) == (True, True)
+    assert conf.task_acks_on_timeout is False
+    assert conf.worker_prefetch_multiplier == 1
+    assert (conf.task_soft_time_limit, conf.task_time_limit) == (54, 60)
+    assert conf.broker_transport_options["visibility_timeout"] == 3600
+    assert set(app.tasks) >= set(JOBS.values())
+    too_short = Settings(
+        broker_url="redis://127.0.0.1:6379/15", job_time_limit=60, broker_visibility_timeout=62
+    )
+    assert [p.split(" ")[0] for p in celery_worker.problems(too_short)] == [
+        "FORMWORK_BROKER_VISIBILITY_TIMEOUT"
+    ]
