@@ -40,10 +40,8 @@ STATUSES = (
     "failed",
 )
 MAX_PAGE = 200
-RECORD_RUNS = 100  # the newest runs a record's timeline shows
 CHAIN = 10  # causes followed back from the event that started a run
 AUDIT_KIND = {"record_created": "created", "record_updated": "updated", "record_deleted": "deleted"}
-INCIDENTS = ("loop_guard", "failed")  # handlings that started nothing and must be seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +158,7 @@ def _starts(db: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
         .where(EventHandling.instance_id.in_(ids))
     )
     for instance_id, event in rows:
-        found[instance_id or 0] = {"started_by": "event", "event": _event_ref(event)}
+        found[instance_id or 0] = {"started_by": "event", "event": event_ref(event)}
     firings = db.execute(
         select(TriggerFiring.instance_id, TriggerFiring.occurrence).where(
             TriggerFiring.instance_id.in_(ids)
@@ -174,7 +172,7 @@ def _starts(db: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     return found
 
 
-def _event_ref(event: Event) -> dict[str, Any]:
+def event_ref(event: Event) -> dict[str, Any]:
     return {"id": event.id, "kind": event.kind, "depth": event.depth, "cause_id": event.cause_id}
 
 
@@ -253,19 +251,19 @@ def load_run(
     doc = flows.definition_of(db, instance=instance)
     record = db.get(Record, instance.record_id)
     hidden = flows.hidden_fields(db, record_id=instance.record_id, user=viewer)
-    rows = _trace(db, [instance.id]).get(instance.id, [])
-    audits = _audits(db, instance.record_id)
+    rows = trace_rows(db, [instance.id]).get(instance.id, [])
+    audits = audits_of(db, instance.record_id)
     anchor = _anchor_of(db, instance, audits)
     steps = run_steps(
         instance, doc, rows, record, audits, anchor, hidden=hidden, admin=viewer.is_admin
     )
-    labels = _field_labels(db, record)
+    labels = field_labels(db, record)
     run.update(
         flow_title=doc.get("title"),
-        trigger=_trigger_view(instance, doc, record, audits, anchor, hidden),
+        trigger=trigger_view(instance, doc, record, audits, anchor, hidden),
         steps=steps,
         summary=runsteps.summary_lines(steps, locale=locale, labels=labels),
-        chain=_chain(db, run.get("event"), hidden),
+        chain=chain_of(db, run.get("event"), hidden),
         outbox=_outbox(db, instance.id, admin=viewer.is_admin),
         subflows=list(
             db.scalars(
@@ -279,7 +277,7 @@ def load_run(
     return run
 
 
-def _trace(db: Session, ids: list[int]) -> dict[int, list[FlowTrace]]:
+def trace_rows(db: Session, ids: list[int]) -> dict[int, list[FlowTrace]]:
     found: dict[int, list[FlowTrace]] = {}
     if not ids:
         return found
@@ -347,7 +345,7 @@ def run_steps(
     return steps
 
 
-def _trigger_view(
+def trigger_view(
     instance: FlowInstance,
     doc: Mapping[str, Any],
     record: Record | None,
@@ -377,7 +375,7 @@ def _apply_result(seen: dict[str, Any], result: Any, action: Any) -> None:
         seen[result["field"]] = result["to"]
 
 
-def _audits(db: Session, record_id: int) -> list[Audit]:
+def audits_of(db: Session, record_id: int) -> list[Audit]:
     rows = db.execute(
         select(RecordEvent.id, RecordEvent.kind, RecordEvent.at, RecordEvent.changes)
         .where(RecordEvent.record_id == record_id)
@@ -414,10 +412,10 @@ def _anchor_of(db: Session, instance: FlowInstance, audits: Sequence[Audit]) -> 
     )
     if event is None:
         return None
-    return _anchors(db, instance.record_id, audits).get(event.id)
+    return anchors_of(db, instance.record_id, audits).get(event.id)
 
 
-def _anchors(db: Session, record_id: int, audits: Sequence[Audit]) -> dict[int, Audit]:
+def anchors_of(db: Session, record_id: int, audits: Sequence[Audit]) -> dict[int, Audit]:
     """Change events of a record paired with their audit entries.
 
     Both are written together, one each per change (records service), so the n-th change event
@@ -438,7 +436,7 @@ def _anchors(db: Session, record_id: int, audits: Sequence[Audit]) -> dict[int, 
     }
 
 
-def _chain(
+def chain_of(
     db: Session,
     start: Mapping[str, Any] | None,
     hidden: set[str],
@@ -468,7 +466,7 @@ def _read_chain(db: Session, event_id: int | None, hidden: set[str]) -> list[dic
         changes = [c for c in payload.pop("changes", None) or [] if c.get("field") not in hidden]
         chain.append(
             {
-                **_event_ref(event),
+                **event_ref(event),
                 "record_id": event.record_id,
                 "form": event.form_key,
                 "at": iso_utc(event.created_at),
@@ -515,182 +513,8 @@ def _outbox(db: Session, instance_id: int, *, admin: bool) -> list[dict[str, Any
     ]
 
 
-def _field_labels(db: Session, record: Record | None) -> dict[str, Any]:
+def field_labels(db: Session, record: Record | None) -> dict[str, Any]:
     if record is None:
         return {}
     doc = _form_doc(db, record)
     return {f["key"]: f.get("label") for f in doc.get("fields", []) if "key" in f}
-
-
-# -- a record's timeline ---------------------------------------------------------------------
-
-
-def record_timeline(
-    db: Session, *, record: Record, viewer: User, locale: str = "zh-CN"
-) -> list[dict[str, Any]]:
-    """Audit entries and automation entries interleaved, newest first; hidden fields hidden.
-
-    Audit items keep their shape (`records.timeline`); automation items have `"type":
-    "automation"` and `kind` `run` (a flow instance: what each node did, the values its
-    conditions read, the event chain) or an incident (`loop_guard`, `failed`: an automation
-    that did not start for a change of this record).
-    """
-    hidden = flows.hidden_fields(db, record_id=record.id, user=viewer)
-    audits = _audits(db, record.id)
-    anchors = _anchors(db, record.id, audits)
-    keyed: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    audit_items = records.timeline(db, record=record)  # newest first, as `audits` reversed
-    if len(audit_items) == len(audits):
-        for audit, item in zip(reversed(audits), audit_items, strict=True):
-            keyed += [((audit.at, 0, audit.id, 0, 0), kept) for kept in _visible(item, hidden)]
-    else:  # written meanwhile by someone else: order by time alone
-        for item in audit_items:
-            keyed += [((_parse(item["at"]), 0, 0, 0, 0), kept) for kept in _visible(item, hidden)]
-    chains: dict[int, list[dict[str, Any]]] = {}
-    keyed += _run_items(db, record, viewer, audits, anchors, hidden, locale, chains)
-    keyed += _incident_items(db, record, anchors, hidden, chains)
-    keyed.sort(key=lambda pair: pair[0], reverse=True)
-    return [item for _, item in keyed]
-
-
-def _visible(item: dict[str, Any], hidden: set[str]) -> list[dict[str, Any]]:
-    """The audit item without hidden fields' changes; none when it changed only those."""
-    return flows.timeline_without_hidden([item], hidden)
-
-
-def _parse(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
-def _place(at: datetime, anchor: Audit | None, rank: int) -> tuple[Any, ...]:
-    """Where an automation entry sorts: right after the change that caused it, else at its time
-    (before changes of the same moment: they are usually its own)."""
-    if anchor is not None and anchor.at == at:
-        return (anchor.at, 0, anchor.id, 1, rank)
-    return (at, -1, 0, 1, rank)
-
-
-def _run_items(
-    db: Session,
-    record: Record,
-    viewer: User,
-    audits: Sequence[Audit],
-    anchors: Mapping[int, Audit],
-    hidden: set[str],
-    locale: str,
-    chains: dict[int, list[dict[str, Any]]],
-) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    instances = list(
-        db.scalars(
-            select(FlowInstance)
-            .where(FlowInstance.record_id == record.id)
-            .order_by(FlowInstance.id.desc())
-            .limit(RECORD_RUNS)
-        )
-    )
-    if not instances:
-        return []
-    runs = {run["id"]: run for run in summaries(db, instances=instances, viewer=viewer)}
-    traces = _trace(db, [instance.id for instance in instances])
-    labels = _field_labels(db, record)
-    docs: dict[int, Mapping[str, Any]] = {}
-    out = []
-    for instance in instances:
-        run = runs[instance.id]
-        if instance.definition_id not in docs:
-            docs[instance.definition_id] = flows.definition_of(db, instance=instance)
-        doc = docs[instance.definition_id]
-        event = run.get("event")
-        anchor = anchors.get(event["id"]) if event else None
-        steps = run_steps(
-            instance,
-            doc,
-            traces.get(instance.id, []),
-            record,
-            audits,
-            anchor,
-            hidden=hidden,
-            admin=viewer.is_admin,
-        )
-        item = {
-            "type": "automation",
-            "kind": "run",
-            "at": run["started_at"],
-            "instance_id": instance.id,
-            "flow": instance.flow_key,
-            "flow_title": doc.get("title"),
-            "flow_version": instance.flow_version,
-            "status": instance.status,
-            "started_by": run["started_by"],
-            "event": event,
-            "chain": _chain(db, event, hidden, chains),
-            "trigger": _trigger_view(instance, doc, record, audits, anchor, hidden),
-            "did": runsteps.summary_lines(steps, locale=locale, labels=labels),
-            "conditions": [_condition(step) for step in steps if step["kind"] == "condition"],
-            "reasons": [_reason(step) for step in steps if _is_assignment(step)],
-            "error": run["error"],
-            "changes": [],
-        }
-        out.append((_place(instance.created_at, anchor, instance.id), item))
-    return out
-
-
-def _is_assignment(step: Mapping[str, Any]) -> bool:
-    return step.get("effect") == "action_done" and "assignee" in (step.get("output") or {})
-
-
-def _reason(step: Mapping[str, Any]) -> dict[str, Any]:
-    output = step.get("output") or {}
-    return {
-        "node": step.get("node"),
-        "assignee": output.get("assignee"),
-        "reason": output.get("reason"),
-    }
-
-
-def _condition(step: Mapping[str, Any]) -> dict[str, Any]:
-    given = step.get("input") or {}
-    return {
-        "node": step.get("node"),
-        "edge": given.get("edge"),
-        "edge_label": given.get("edge_label"),
-        "values": given.get("values"),
-        "result": (step.get("output") or {}).get("result"),
-    }
-
-
-def _incident_items(
-    db: Session,
-    record: Record,
-    anchors: Mapping[int, Audit],
-    hidden: set[str],
-    chains: dict[int, list[dict[str, Any]]],
-) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    rows = db.execute(
-        select(EventHandling, Event)
-        .join(Event, Event.id == EventHandling.event_id)
-        .where(Event.record_id == record.id, EventHandling.outcome.in_(INCIDENTS))
-        .order_by(EventHandling.id.desc())
-        .limit(RECORD_RUNS)
-    )
-    out = []
-    for handling, event in rows:
-        flow_key = handling.handler.removeprefix("flow:")
-        published = flows.published_flow(db, app_key=event.app_key, key=flow_key)
-        item = {
-            "type": "automation",
-            "kind": handling.outcome,
-            "incident": True,
-            "at": iso_utc(handling.at),
-            "handling_id": handling.id,
-            "flow": flow_key,
-            "flow_title": published.doc.get("title") if published else None,
-            "event": _event_ref(event),
-            "chain": _chain(db, _event_ref(event), hidden, chains),
-            "message": handling.detail.get("message"),
-            "code": handling.detail.get("code"),
-            "depth": handling.detail.get("depth", event.depth),
-            "changes": [],
-        }
-        out.append((_place(handling.at, anchors.get(event.id), handling.id), item))
-    return out

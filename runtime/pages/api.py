@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from runtime.automation import runlog
+from runtime.automation import timeline as automation_timeline
 from runtime.automation.models import Notification
 from runtime.definitions import store
 from runtime.fields import field_types
@@ -138,7 +138,7 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
         for f in fields
         if record.data.get(f["key"]) not in (None, "", [])
     ]
-    timeline = runlog.record_timeline(db, record=record, viewer=user, locale=locale)
+    timeline = automation_timeline.record_timeline(db, record=record, viewer=user, locale=locale)
     order = {f["key"]: index for index, f in enumerate(fields)}
     for index, event in enumerate(timeline):
         if event.get("type") == "automation":  # a run or an incident (runtime/pages/runs.py)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 
-from runtime.automation import runlog
+from runtime.automation import timeline as automation_timeline
 from runtime.errors import InvalidInput, Problem
 from runtime.flows import service as flows
 from runtime.http.deps import (
@@ -181,7 +181,9 @@ def record_timeline(
 ) -> TimelineOut:
     """Audit entries and what automations did (`"type": "automation"`), newest first."""
     record = records.load_record(db, app_key=app, form_key=form, record_id=record_id)
-    items = runlog.record_timeline(db, record=record, viewer=user, locale=request_locale(request))
+    items = automation_timeline.record_timeline(
+        db, record=record, viewer=user, locale=request_locale(request)
+    )
     return TimelineOut(record_id=record.id, items=items)
 
 
