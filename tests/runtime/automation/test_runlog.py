@@ -8,14 +8,16 @@ from uuid import uuid4
 
 from sqlalchemy import select
 
-from runtime.automation import loop, runlog, runsteps
+from runtime.automation import loop, runsteps
 from runtime.automation import service as dispatcher
+from runtime.automation import timeline as runlog_timeline
 from runtime.automation.models import OutboxItem
 from runtime.automation.outbox import Outbound
 from runtime.org import service as org
 from runtime.records import service as records
 from tests.conftest import key_for
 from tests.runtime.automation.test_dispatch import automation, publish
+from tests.runtime.records.test_records_in_flow import HIDING
 
 RUNS = "/api/apps/crm/flows/{}/runs"
 LEADS = "/api/apps/crm/forms/lead/records"
@@ -261,7 +263,7 @@ def test_a_loop_guarded_chain_shows_as_an_incident(db) -> None:
             break
 
     admin = org.load_user(db, username="admin")
-    items = runlog.record_timeline(db, record=record, viewer=admin)
+    items = runlog_timeline.record_timeline(db, record=record, viewer=admin)
     [guard] = [item for item in items if item.get("kind") == "loop_guard"]
     assert guard["type"] == "automation"
     assert guard["incident"] is True
@@ -419,3 +421,54 @@ def test_condition_fields_redaction_and_hidden_fields_are_pure() -> None:
     }
     assert runsteps.reads_hidden({"title": "新：{cost}"}, {"cost"})
     assert not runsteps.reads_hidden({"title": "新：{city}"}, {"cost"})
+
+
+def test_a_field_hidden_from_the_approver_stays_hidden_in_the_run_log(
+    client, session_factory
+) -> None:
+    # given the vetting flow hiding annual_revenue from its approver (qian), and an automation
+    # whose condition reads it
+    key = unique("runlog_big_account")
+    big = automation(
+        key,
+        {
+            "type": "record_created",
+            "condition": {"field": "annual_revenue", "op": "gt", "value": 1000000},
+        },
+        {"action": "update_fields", "params": {"fields": {"remark": "大客户"}}},
+    )
+    big["form"] = "account"
+    with session_factory() as db:
+        publish(db, HIDING, big)
+        db.commit()
+    rep = {"Authorization": f"Bearer {key_for(session_factory, 'north_a')}"}
+    qian = {"Authorization": f"Bearer {key_for(session_factory, 'qian')}"}
+    created = client.post(
+        "/api/apps/crm/forms/account/records",
+        json={"name": "深蓝资本", "annual_revenue": "98765432"},
+        headers=rep,
+    )
+    assert created.status_code == 201, created.text
+    record_id = created.json()["id"]
+    handle_events(session_factory)
+
+    # the submitter sees what the trigger read
+    run = run_of(client, rep, key, record_id)
+    assert run["status"] == "completed"
+    mine = client.get(f"/api/runs/{run['id']}", headers=rep).json()
+    assert mine["trigger"]["values"] == {"annual_revenue": "98765432.00"}
+    # the approver sees the run, not the value, on the API, the timeline and the pages
+    theirs = client.get(f"/api/runs/{run['id']}", headers=qian)
+    assert theirs.status_code == 200
+    assert theirs.json()["trigger"]["values"] == {}
+    assert "98765432" not in theirs.text
+    timeline = client.get(
+        f"/api/apps/crm/forms/account/records/{record_id}/timeline", headers=qian
+    ).json()["items"]
+    assert any(item.get("flow") == key for item in timeline)
+    assert "98765432" not in str(timeline)
+    for page in (f"/runs/{run['id']}", f"/apps/crm/account/{record_id}"):
+        html = client.get(page, headers=qian).text
+        assert "98765432" not in html
+        assert "98,765,432" not in html
+    assert "98765432" in client.get(f"/runs/{run['id']}", headers=rep).text
