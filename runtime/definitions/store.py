@@ -6,12 +6,13 @@ stores and reads). Published rows are never updated.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from runtime.db import generations
@@ -221,7 +222,14 @@ def cache_key(db: Session, stamp: Stamp) -> tuple[str, Stamp]:
     a rolled-back transaction lets SQLite hand out an id again: the database URL and the whole
     stamp keep such rows apart.
     """
-    return str(db.get_bind().engine.url), stamp
+    engine = db.get_bind().engine
+    url = _URLS.get(engine)
+    if url is None:
+        url = _URLS[engine] = str(engine.url)  # rendering a URL costs more than the lookup
+    return url, stamp
+
+
+_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def published_doc(db: Session, *, stamp: Stamp) -> Mapping[str, Any]:

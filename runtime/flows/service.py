@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from runtime.db.prepared import Prepared
 from runtime.db.types import iso_utc
@@ -184,17 +186,65 @@ def _advance(
             pending += _apply(db, instance, out.effects, now)
         else:
             raise Conflict("flow_loop", "The flow fed itself too many events; it was stopped.")
-        instance.state = current
-        instance.status = str(current.get("status", "running"))
-        instance.updated_at = now
-        finished_now = instance.status in FINISHED and instance.finished_at is None
-        if finished_now:
-            instance.finished_at = now
-        db.flush()  # bumps instance.version: a concurrent step on the same instance fails here
+        status = str(current.get("status", "running"))
+        finished_now = status in FINISHED and instance.finished_at is None
+        _store_state(db, instance, current, status, now, finished_now)
     finally:
         advancing.discard(instance_id)
     if finished_now and (instance.parent_id is not None or _has_subflows(flow)):
         _finished(db, instance, now)
+
+
+_UPDATE_INSTANCE = Prepared(
+    update(FlowInstance)
+    .where(
+        FlowInstance.id == bindparam("instance_id"), FlowInstance.version == bindparam("expected")
+    )
+    .values(
+        state=bindparam("state", type_=FlowInstance.__table__.c.state.type),
+        status=bindparam("status"),
+        updated_at=bindparam("updated_at", type_=FlowInstance.__table__.c.updated_at.type),
+        finished_at=bindparam("finished_at", type_=FlowInstance.__table__.c.finished_at.type),
+        trace_count=bindparam("trace_count"),
+        version=bindparam("new_version"),
+    )
+)
+
+
+def _store_state(
+    db: Session,
+    instance: FlowInstance,
+    state: dict[str, Any],
+    status: str,
+    now: datetime,
+    finished_now: bool,
+) -> None:
+    """The versioned UPDATE of the instance: a concurrent step on it fails here (409), as the
+    ORM's version check would, without the ORM's flush machinery."""
+    db.flush()  # pending ORM changes first (the task a person just closed)
+    values = {
+        "state": state,
+        "status": status,
+        "updated_at": now,
+        "finished_at": now if finished_now else instance.finished_at,
+        "trace_count": instance.trace_count,
+        "version": instance.version + 1,
+    }
+    matched = _UPDATE_INSTANCE.count(
+        db.connection(),
+        {
+            **{key: value for key, value in values.items() if key != "version"},
+            "instance_id": instance.id,
+            "expected": instance.version,
+            "new_version": values["version"],
+        },
+    )
+    if matched != 1:
+        raise StaleDataError(
+            f"UPDATE of flow instance {instance.id} expected version {instance.version}."
+        )
+    for key, value in values.items():  # the object now says what the row says
+        set_committed_value(instance, key, value)
 
 
 def _has_subflows(flow: Mapping[str, Any]) -> bool:
@@ -241,12 +291,13 @@ def _save_trace(
     if not trace:
         return
     rows = []
+    seq = instance.trace_count
     for entry in trace:
-        instance.trace_count += 1
+        seq += 1
         rows.append(
             {
                 "instance_id": instance.id,
-                "seq": instance.trace_count,
+                "seq": seq,
                 "node": entry.node,
                 "kind": entry.kind,
                 "data": _jsonable(entry.data),
@@ -254,6 +305,8 @@ def _save_trace(
             }
         )
     _INSERT_TRACE.run_many(db.connection(), rows)
+    # Counted without dirtying the object: `_store_state` writes it with the state.
+    set_committed_value(instance, "trace_count", seq)
 
 
 def _jsonable(value: Any) -> Any:
@@ -530,10 +583,12 @@ def instance_view(
     }
 
 
+_DEFINITION_STAMP = Prepared(select(*store.STAMP_COLUMNS).where(Definition.id == bindparam("id")))
+
+
 def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
-    row = db.execute(
-        select(*store.STAMP_COLUMNS).where(Definition.id == instance.definition_id)
-    ).first()
+    """The definition version the instance runs (its document cached per published row)."""
+    row = _DEFINITION_STAMP.first(db.connection(), {"id": instance.definition_id})
     if row is None:
         raise NotFound("definition_not_found", f"No definition {instance.definition_id}.")
     return store.published_doc(db, stamp=store.Stamp(*row))
