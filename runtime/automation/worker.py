@@ -171,15 +171,15 @@ def build(settings: Settings) -> tuple[Celery, Jobs]:
     )
     jobs = Jobs(settings, app)
 
-    @app.task(name=queues.JOBS["event"])
+    @app.task(name=queues.JOBS["event"], shared=False)  # this app only
     def dispatch_event(event_id: int) -> None:
         jobs.run("event", event_id, jobs.dispatch_event)
 
-    @app.task(name=queues.JOBS["outbox"])
+    @app.task(name=queues.JOBS["outbox"], shared=False)  # this app only
     def deliver_outbox(item_id: int) -> None:
         jobs.run("outbox", item_id, jobs.deliver_outbox)
 
-    @app.task(name=queues.JOBS["timer"])
+    @app.task(name=queues.JOBS["timer"], shared=False)  # this app only
     def fire_timer(timer_id: int) -> None:
         jobs.run("timer", timer_id, jobs.fire_timer)
 
