@@ -132,12 +132,16 @@ def build_step(
     elif kind == "condition":
         edge = edges.get(str(data.get("edge"))) or {}
         tree = edge.get("condition")
-        fields = condition_fields(tree)
+        recorded = data.get("values")
+        if isinstance(recorded, Mapping):  # the engine recorded what the condition read
+            values = dict(recorded)
+        else:  # runs from before it did: the record as the audit trail says it was
+            values = {field: seen.get(field) for field in condition_fields(tree)}
         step["input"] = {
             "edge": data.get("edge"),
             "edge_label": edge.get("label"),
             "condition": tree,
-            "values": {field: seen.get(field) for field in fields},
+            "values": values,
         }
         step["output"] = {"result": bool(data.get("result")), "default": bool(data.get("default"))}
         if data.get("result"):

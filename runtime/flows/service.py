@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from runtime.automation.runsteps import without_fields
 from runtime.db.prepared import Prepared
 from runtime.db.types import iso_utc
 from runtime.definitions import store
@@ -565,7 +566,8 @@ def instance_view(
                 "seq": t.seq,
                 "node": t.node,
                 "kind": t.kind,
-                "data": t.data,
+                # Condition values and action results carry record data: hidden stays hidden.
+                "data": without_fields(t.data, hidden),
                 "at": iso_utc(t.at),
             }
             for t in trace

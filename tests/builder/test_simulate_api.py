@@ -47,7 +47,11 @@ def test_big_quote_approved_by_zhao(client, admin_headers, session_factory):
     assert {
         "node": "route",
         "kind": "condition",
-        "data": {"edge": "route_to_director", "result": True},
+        "data": {
+            "edge": "route_to_director",
+            "result": True,
+            "values": {"discount": "0.7", "total": "700000.00"},  # what the condition read
+        },
     } in pending["trace"]
     approvers = [e for e in pending["trace"] if e["kind"] == "approver"]
     assert approvers[0]["node"] == "director"
@@ -91,7 +95,11 @@ def test_small_quote_goes_to_qian_and_a_wrong_voter_stops_the_run(client, admin_
     assert {
         "node": "route",
         "kind": "condition",
-        "data": {"edge": "route_to_director", "result": False},
+        "data": {
+            "edge": "route_to_director",
+            "result": False,
+            "values": {"discount": "0.9", "total": "9000"},
+        },
     } in pending["trace"]
     assert refused["error"]["code"] == "not_assignee"
     assert refused["error"]["status"] == 403

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from runtime.errors import Conflict, ExpressionError, InvalidDefinition, Problem
-from runtime.expr import Compiled, compile_condition
+from runtime.expr import Compiled, compile_condition, field_refs
 from runtime.expr import compile as compile_expression
 from runtime.flows.effects import Effect, TraceEntry
 from runtime.flows.events import Event
@@ -67,6 +67,7 @@ class CompiledFlow:
             (node_id for node_id, node in self.nodes.items() if node.get("type") == "start"), None
         )
         self._conditions: dict[int, Compiled | _ConditionError] = {}
+        self._condition_fields: dict[int, tuple[str, ...]] = {}
 
     def node(self, node_id: str) -> Mapping[str, Any]:
         node = self.nodes.get(node_id)
@@ -114,6 +115,18 @@ class CompiledFlow:
         if isinstance(compiled, _ConditionError):
             raise ExpressionError(compiled.code, compiled.message, compiled.problems)
         return compiled
+
+    def condition_fields(self, edge: Mapping[str, Any]) -> tuple[str, ...]:
+        """The field keys an edge's condition reads, sorted (none for an invalid condition)."""
+        found = self._condition_fields.get(id(edge))
+        if found is None:
+            try:
+                tree = compile_condition(edge.get("condition") or {})
+                found = tuple(sorted(field_refs(tree)))
+            except (ExpressionError, TypeError, ValueError, RecursionError):
+                found = ()
+            self._condition_fields[id(edge)] = found
+        return found
 
 
 FlowGraph = CompiledFlow  # the name the node types knew it by

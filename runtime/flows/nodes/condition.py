@@ -25,9 +25,12 @@ class ConditionNode(NodeType):
                 default = default or edge_id
                 continue
             condition = edge.get("condition")
+            seen: dict[str, object] = {}
             if condition is None:  # an unconditional branch always holds
                 result = True
             else:
+                # The values it read, as they were: the run log shows them with the verdict.
+                seen = {key: ctx.record.get(key) for key in ctx.graph.condition_fields(edge)}
                 try:
                     result = ctx.graph.condition(edge)(ctx.record, ctx.now) is True
                 except ExpressionError as error:
@@ -35,7 +38,10 @@ class ConditionNode(NodeType):
                         ctx.entry("error", edge=edge_id, code=error.code, message=error.message)
                     )
                     result = False
-            trace.append(ctx.entry("condition", edge=edge_id, result=result))
+            if seen:
+                trace.append(ctx.entry("condition", edge=edge_id, result=result, values=seen))
+            else:
+                trace.append(ctx.entry("condition", edge=edge_id, result=result))
             if result:
                 return Outcome(edges=(edge_id,), trace=tuple(trace))
         if default is not None:

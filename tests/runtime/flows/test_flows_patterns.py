@@ -108,7 +108,7 @@ def test_exclusive_choice() -> None:
     assert "big" not in entered(small)
     conditions = [t.data for t in small.steps[0].trace if t.kind == "condition"]
     assert conditions == [
-        {"edge": "route-big", "result": False},
+        {"edge": "route-big", "result": False, "values": {"total": 100}},  # what it read
         {"edge": "route-small", "result": True, "default": True},
     ]
 

@@ -64,7 +64,11 @@ def test_instance_view_shows_state_record_tasks_trace(client, rep_headers, zhao)
     assert instance["record"]["data"]["total"] == "600000.00"
     assert [t["id"] for t in instance["tasks"]] == [task["id"]]
     conditions = [e for e in instance["trace"] if e["kind"] == "condition"]
-    assert conditions[0]["data"] == {"edge": "route_to_director", "result": True}
+    assert conditions[0]["data"] == {
+        "edge": "route_to_director",
+        "result": True,
+        "values": {"discount": "0.75", "total": "600000.00"},
+    }
     assert [e["seq"] for e in instance["trace"]] == sorted(e["seq"] for e in instance["trace"])
     # the approver sees the node's field permissions; the submitter gets none
     assert instance["field_permissions"] == {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import key_for
 
 
@@ -81,6 +83,7 @@ HIDING = {
     "starts_on": ["record_created"],
     "nodes": [
         {"id": "start", "type": "start", "position": {"x": 0, "y": 0}, "config": {}},
+        {"id": "size", "type": "condition", "position": {"x": 110, "y": 0}, "config": {}},
         {
             "id": "vet",
             "type": "approval",
@@ -94,7 +97,16 @@ HIDING = {
         {"id": "done", "type": "end", "position": {"x": 440, "y": 0}, "config": {}},
     ],
     "edges": [
-        {"id": "a", "from": "start", "to": "vet"},
+        {"id": "a", "from": "start", "to": "size"},
+        # The condition reads the field the approver may not see (its trace keeps the value).
+        {
+            "id": "big",
+            "from": "size",
+            "to": "vet",
+            "order": 1,
+            "condition": {"field": "annual_revenue", "op": "gt", "value": 1000},
+        },
+        {"id": "small", "from": "size", "to": "done", "default": True},
         {"id": "b", "from": "vet", "to": "done", "port": "approved"},
     ],
 }
@@ -138,6 +150,9 @@ def test_a_hidden_field_is_hidden_everywhere_the_approver_reads_the_record(clien
     instance = client.get(f"/api/instances/{task['instance_id']}", headers=qian).json()
     assert "annual_revenue" not in instance["record"]["data"]
     assert "annual_revenue" not in instance["record"]["display"]
+    assert "98765432" not in json.dumps(instance["trace"])  # nor what the condition read …
+    submitters = client.get(f"/api/instances/{task['instance_id']}", headers=rep).json()
+    assert "98765432" in json.dumps(submitters["trace"])  # … which the submitter does see
     for page in (f"/apps/crm/account/{created['id']}", "/apps/crm/account"):
         response = client.get(page, headers=qian, follow_redirects=False)
         assert response.status_code == 200
