@@ -105,6 +105,8 @@ def test_phone_width_transfer_to_qian(server, browser):
     task_id = task_id_for(base, page, created["id"])
     page.locator(f"[data-task-id='{task_id}']").wait_for()
     shot(page, "todo-phone-list")
+    # Nothing sticks out sideways at phone width (the top bar wraps).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.click(f"[data-task-id='{task_id}']")
     page.wait_for_selector("[data-action=transfer]")
     assert page.locator(".fw-todo__list").is_hidden()  # one column: the panel replaces the list
