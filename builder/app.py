@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from builder import flow_pages
 from builder import pages as builder_pages
 from builder.api import definitions
 from builder.api import flows as flow_api
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(flow_api.router)
     app.include_router(builder_pages.api_router)
     app.include_router(builder_pages.router)
+    app.include_router(flow_pages.router)
 
     @app.get("/api/palette", tags=["definitions"])
     def get_palette(_user: CurrentUser) -> dict[str, Any]:

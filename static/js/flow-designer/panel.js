@@ -1,0 +1,211 @@
+// @ts-check
+/**
+ * The property panel: the flow (trigger), a node (label, config from its type's config schema;
+ * action nodes pick an action and edit its params from the action's schema) or an edge (label,
+ * and for a condition's branches: condition JSON, order, default). Every edit is a command.
+ */
+
+import { h } from '../core/dom.js';
+import { pick } from '../core/i18n.js';
+import { schemaForm } from '../core/schema-form.js';
+import * as commands from './commands.js';
+
+/**
+ * @typedef {{key: string, label: any, config_schema: any, ports?: string[], example_config?: any}} Entry
+ * @typedef {{nodes: Entry[], actions: Entry[], triggers: Entry[]}} Palette
+ */
+
+/**
+ * @param {HTMLElement} host
+ * @param {{model: import('./model.js').FlowModel, history: any, bus: any, palette: Palette, say: (k: string, p?: any) => string,
+ *   lang: string, readOnly: boolean, problemsOf: (kind: 'node' | 'edge' | 'flow', id?: string) => any[]}} options
+ */
+export function createPanel(host, { model, history, bus, palette, say, lang, readOnly, problemsOf }) {
+  /** @type {{kind: 'node' | 'edge', id: string} | null} */
+  let selection = null;
+  let editing = false; // a change made here: the panel keeps its inputs (and their focus)
+
+  /** @param {any} command @param {any} args */
+  function run(command, args) {
+    editing = true;
+    try {
+      history.run(command, args);
+    } finally {
+      editing = false;
+    }
+  }
+
+  /** @param {string} text */
+  const title = (text) => h('h2', { class: 'fd-panel__title' }, text);
+
+  /**
+   * Two inputs for a translatable text; an empty text removes the key.
+   * @param {any} value @param {(next: any) => void} onChange
+   */
+  function textInputs(value, onChange) {
+    const current = value && typeof value === 'object' ? value : {};
+    /** @param {string} locale @param {string} word */
+    const input = (locale, word) =>
+      h('label', { class: 'fd-field' }, h('span', {}, say(word)),
+        h('input', {
+          type: 'text', value: current[locale] || '', disabled: readOnly, 'data-label-locale': locale,
+          onChange: (/** @type {Event} */ e) => {
+            const next = { ...current, [locale]: /** @type {HTMLInputElement} */ (e.target).value.trim() };
+            if (!next[locale]) delete next[locale];
+            onChange(Object.keys(next).length ? next : null);
+          },
+        }));
+    return [input('zh-CN', 'label_zh'), input('en', 'label_en')];
+  }
+
+  /** @param {any[]} list */
+  function problemList(list) {
+    if (!list.length) return null;
+    return h('ul', { class: 'fd-problems' },
+      list.map((p) => h('li', { class: 'fd-problems__item', 'data-problem-code': p.code }, p.message)));
+  }
+
+  /** A schema-driven form; a read-only panel shows the JSON. @param {any} schema @param {any} value @param {(v: any) => void} onChange */
+  function configForm(schema, value, onChange) {
+    if (readOnly) return h('pre', { class: 'fd-json' }, JSON.stringify(value ?? {}, null, 2));
+    return schemaForm(schema || { type: 'object' }, value ?? {}, { onChange, locale: lang });
+  }
+
+  /** @param {string} id */
+  function nodePanel(id) {
+    const node = model.node(id);
+    const entry = palette.nodes.find((n) => n.key === node.type);
+    const config = node.config || {};
+    const parts = [
+      title(`${say('node')} · ${pick(entry?.label, lang) || node.type}`),
+      h('p', { class: 'fd-muted' }, `${say('id')}: ${node.id}`),
+      problemList(problemsOf('node', id)),
+      ...textInputs(node.label, (label) => run(commands.setLabel, { id, label })),
+      h('h3', {}, say('config')),
+    ];
+    if (node.type === 'action') {
+      const actions = palette.actions;
+      const action = actions.find((a) => a.key === config.action);
+      parts.push(
+        h('label', { class: 'fd-field' }, h('span', {}, say('type')),
+          h('select', {
+            disabled: readOnly, 'data-config': 'action',
+            onChange: (/** @type {Event} */ e) => {
+              const key = /** @type {HTMLSelectElement} */ (e.target).value;
+              run(commands.setNodeConfig, { id, config: { action: key, params: {} } });
+              render();
+            },
+          }, actions.map((a) => h('option', { value: a.key, selected: a.key === config.action }, `${pick(a.label, lang)} (${a.key})`)))),
+        configForm(action?.config_schema, config.params, (params) =>
+          run(commands.setNodeConfig, { id, config: { ...model.node(id).config, params } })),
+      );
+    } else if ((entry?.config_schema?.properties && Object.keys(entry.config_schema.properties).length) || Object.keys(config).length) {
+      parts.push(configForm(entry?.config_schema, config, (next) => run(commands.setNodeConfig, { id, config: next })));
+    }
+    if (!readOnly) {
+      parts.push(h('button', { type: 'button', class: 'fw-button fd-danger', 'data-action': 'delete-node',
+        onClick: () => run(commands.removeNode, { id }) }, say('delete')));
+    }
+    return parts;
+  }
+
+  /** @param {string} id */
+  function edgePanel(id) {
+    const edge = model.edge(id);
+    const source = model.node(edge.from);
+    const parts = [
+      title(`${say('edge')} · ${edge.from} → ${edge.to}`),
+      h('p', { class: 'fd-muted' }, `${say('id')}: ${edge.id} · ${say('port')}: ${edge.port || 'out'}`),
+      problemList(problemsOf('edge', id)),
+      ...textInputs(edge.label, (label) => run(commands.setEdgeCondition, { id, patch: { label } })),
+    ];
+    if (source.type === 'condition') {
+      const isDefault = edge.default === true;
+      const area = /** @type {HTMLTextAreaElement} */ (h('textarea', { class: 'fd-code', rows: 6, disabled: readOnly || isDefault, 'data-edge-condition': '' },
+        JSON.stringify(edge.condition ?? { all: [] }, null, 2)));
+      const error = h('p', { class: 'fd-error', hidden: true }, say('json_invalid'));
+      parts.push(
+        h('label', { class: 'fd-check' }, h('input', {
+          type: 'checkbox', checked: isDefault, disabled: readOnly, 'data-edge-default': '',
+          onChange: (/** @type {Event} */ e) => {
+            const on = /** @type {HTMLInputElement} */ (e.target).checked;
+            const others = model.outgoing(edge.from).filter((x) => x.id !== id && typeof x.order === 'number');
+            const order = Math.max(-1, ...others.map((x) => Number(x.order))) + 1;
+            const patch = on ? { default: true, condition: null, order: null } : { default: null, condition: { all: [] }, order };
+            run(commands.setEdgeCondition, { id, patch });
+            render();
+          },
+        }), say('default_branch')),
+        h('label', { class: 'fd-field' }, h('span', {}, say('order')), h('input', {
+          type: 'number', min: 0, step: 1, value: edge.order ?? '', disabled: readOnly || isDefault, 'data-edge-order': '',
+          onChange: (/** @type {Event} */ e) => {
+            const text = /** @type {HTMLInputElement} */ (e.target).value;
+            run(commands.setEdgeCondition, { id, patch: { order: text === '' ? null : Math.max(0, Math.trunc(Number(text))) } });
+          },
+        })),
+        h('label', { class: 'fd-field' }, h('span', {}, say('condition')), area),
+        error,
+        readOnly || isDefault ? null : h('button', { type: 'button', class: 'fw-button', 'data-action': 'apply-condition',
+          onClick: () => {
+            try {
+              const condition = JSON.parse(area.value);
+              error.hidden = true;
+              run(commands.setEdgeCondition, { id, patch: { condition } });
+            } catch {
+              error.hidden = false;
+            }
+          } }, say('apply')),
+      );
+    }
+    if (!readOnly) {
+      parts.push(h('button', { type: 'button', class: 'fw-button fd-danger', 'data-action': 'delete-edge',
+        onClick: () => run(commands.disconnect, { id }) }, say('delete')));
+    }
+    return parts;
+  }
+
+  function flowPanel() {
+    const trigger = model.doc.trigger || null;
+    const entry = trigger ? palette.triggers.find((t) => t.key === trigger.type) : null;
+    const { type: _type, ...settings } = trigger || {};
+    const parts = [
+      title(`${say('flow')} · ${pick(model.doc.title, lang) || model.doc.key || ''}`),
+      h('p', { class: 'fd-muted' }, say('nothing_selected')),
+      problemList(problemsOf('flow')),
+      h('label', { class: 'fd-field' }, h('span', {}, say('trigger')),
+        h('select', {
+          disabled: readOnly, 'data-trigger-type': '',
+          onChange: (/** @type {Event} */ e) => {
+            const key = /** @type {HTMLSelectElement} */ (e.target).value;
+            run(commands.setTrigger, { trigger: key ? { type: key } : null });
+            render();
+          },
+        }, h('option', { value: '' }, say('no_trigger')),
+        palette.triggers.map((t) => h('option', { value: t.key, selected: t.key === trigger?.type }, `${pick(t.label, lang)} (${t.key})`)))),
+    ];
+    if (trigger && entry?.config_schema?.properties && Object.keys(entry.config_schema.properties).length) {
+      parts.push(h('h3', {}, say('trigger_config')),
+        configForm(entry.config_schema, settings, (next) => run(commands.setTrigger, { trigger: { type: trigger.type, ...next } })));
+    }
+    return parts;
+  }
+
+  function render() {
+    /** @type {any[]} */
+    let parts;
+    if (selection?.kind === 'node' && model.hasNode(selection.id)) parts = nodePanel(selection.id);
+    else if (selection?.kind === 'edge' && model.hasEdge(selection.id)) parts = edgePanel(selection.id);
+    else parts = flowPanel();
+    host.replaceChildren(...parts.filter(Boolean));
+  }
+
+  bus.on('selection.changed', (/** @type {any} */ next) => {
+    selection = next;
+    render();
+  });
+  bus.on('model.changed', () => {
+    if (!editing) render();
+  });
+  render();
+  return { render };
+}
