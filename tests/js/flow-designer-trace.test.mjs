@@ -1,0 +1,120 @@
+// static/js/flow-designer/trace.js (test run and problems, pure): run with `node --test tests/js/`.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+
+import { conditionFields, overlay, parseEventLine, parseEvents, placeProblems, sampleRecord } from '../../static/js/flow-designer/trace.js';
+
+test('event lines: votes, withdraw, signal, timer, JSON; nonsense is reported', () => {
+  assert.deepEqual(parseEventLine('approve zhao'), { type: 'task_completed', by: 'zhao', outcome: 'approve' });
+  assert.deepEqual(parseEventLine('  reject by qian too expensive '), {
+    type: 'task_completed', by: 'qian', outcome: 'reject', comment: 'too expensive',
+  });
+  assert.deepEqual(parseEventLine('同意 zhao'), { type: 'task_completed', by: 'zhao', outcome: 'approve' });
+  assert.deepEqual(parseEventLine('withdraw north_a'), { type: 'withdraw', by: 'north_a' });
+  assert.deepEqual(parseEventLine('signal paid'), { type: 'signal', name: 'paid' });
+  assert.deepEqual(parseEventLine('{"type": "timer", "key": "t1"}'), { type: 'timer', key: 't1' });
+  assert.equal(parseEventLine('approve'), null);
+  assert.equal(parseEventLine('{"broken"'), null);
+  assert.equal(parseEventLine('[1]'), null);
+  assert.deepEqual(parseEvents('approve zhao\n\n dance now\nreject qian'), {
+    events: [
+      { type: 'task_completed', by: 'zhao', outcome: 'approve' },
+      { type: 'task_completed', by: 'qian', outcome: 'reject' },
+    ],
+    bad: ['dance now'],
+  });
+});
+
+test('condition fields are collected from comparisons and field operands', () => {
+  const tree = { all: [{ field: 'total', op: 'gt', value: 1 }, { any: [{ field: 'discount', op: 'lt', value: { field: 'floor' } }] }] };
+  assert.deepEqual(conditionFields(tree), ['total', 'discount', 'floor']);
+  assert.deepEqual(conditionFields(null), []);
+});
+
+const FLOW = {
+  edges: [
+    { id: 'route_big', from: 'route', to: 'director', condition: { field: 'total', op: 'gt', value: 5 }, order: 0 },
+    { id: 'route_small', from: 'route', to: 'manager', default: true },
+  ],
+};
+
+test('the overlay orders nodes by first entry, keeps edges taken, values, approvers, effects', () => {
+  const result = {
+    status: 'approved',
+    record: {},
+    steps: [
+      {
+        event: { type: 'start' }, at: '', status: 'running',
+        trace: [
+          { node: 'start', kind: 'entered', data: { via: null } },
+          { node: 'route', kind: 'entered', data: { via: 'start_route' } },
+          { node: 'route', kind: 'condition', data: { edge: 'route_big', result: true } },
+          { node: 'director', kind: 'entered', data: { via: 'route_big' } },
+          { node: 'director', kind: 'approver', data: { spec: { type: 'users' }, users: ['zhao'] } },
+        ],
+        effects: [{ effect: 'create_task', assignee: 'zhao', node: 'director' }],
+      },
+      {
+        event: { type: 'task_completed' }, at: '', status: 'approved',
+        trace: [
+          { node: 'director', kind: 'entered', data: { via: 'again' } },
+          { node: 'end', kind: 'entered', data: { via: 'director_end' } },
+        ],
+        effects: [{ effect: 'finish', outcome: 'approved' }],
+      },
+      { event: { type: 'withdraw' }, at: '', status: 'approved', trace: [], effects: [], error: { code: 'finished', message: 'over' } },
+    ],
+  };
+  const shown = overlay(result, FLOW, { total: 9, other: 1 });
+  assert.deepEqual(shown.nodes, [
+    { id: 'start', step: 1 }, { id: 'route', step: 2 }, { id: 'director', step: 3 }, { id: 'end', step: 4 },
+  ]);
+  assert.deepEqual(shown.edges.sort(), ['again', 'director_end', 'route_big', 'start_route']);
+  assert.deepEqual(shown.conditions, [{ node: 'route', edge: 'route_big', result: true, default: false, values: { total: 9 } }]);
+  assert.deepEqual(shown.approvers, [{ node: 'director', users: ['zhao'], spec: { type: 'users' } }]);
+  assert.equal(shown.effects.length, 2);
+  assert.deepEqual(shown.errors, [{ step: 2, code: 'finished', message: 'over' }]);
+  assert.equal(shown.status, 'approved');
+});
+
+test('values the engine reports win over the sample record', () => {
+  const result = {
+    status: 'running', record: {},
+    steps: [{ event: {}, at: '', status: 'running', effects: [], trace: [
+      { node: 'route', kind: 'condition', data: { edge: 'route_big', result: false, values: { total: 1 } } },
+      { node: 'route', kind: 'condition', data: { edge: 'route_small', result: true, default: true } },
+    ] }],
+  };
+  const shown = overlay(result, FLOW, { total: 9 });
+  assert.deepEqual(shown.conditions.map((c) => [c.edge, c.result, c.default, c.values]), [
+    ['route_big', false, false, { total: 1 }],
+    ['route_small', true, true, {}],
+  ]);
+  assert.deepEqual(shown.edges, ['route_small']);
+});
+
+test('problems land on the node or edge their pointer names, the rest on the flow', () => {
+  const doc = { nodes: [{ id: 'start' }, { id: 'boss' }], edges: [{ id: 'e1' }] };
+  const placed = placeProblems([
+    { code: 'invalid_approver', message: 'a', pointer: '/nodes/1/config/approvers/0' },
+    { code: 'dangling_edge', message: 'b', field: '/edges/0' },
+    { code: 'missing_end', message: 'c', pointer: '/nodes' },
+    { code: 'x', message: 'd', pointer: '/nodes/9' },
+    { code: 'y', message: 'e', field: 'trigger.type' },
+  ], doc);
+  assert.deepEqual(Object.keys(placed.nodes), ['boss']);
+  assert.equal(placed.nodes.boss[0].code, 'invalid_approver');
+  assert.equal(placed.edges.e1[0].code, 'dangling_edge');
+  assert.deepEqual(placed.flow.map((p) => p.code), ['missing_end', 'x', 'y']);
+});
+
+test('a sample record has a plausible value per field and skips computed ones', () => {
+  const record = sampleRecord([
+    { key: 'total', type: 'formula' },
+    { key: 'discount', type: 'number' },
+    { key: 'status', type: 'select', options: [{ value: '草稿' }, { value: '审批中' }] },
+    { key: 'terms', type: 'textarea' },
+    { key: 'account', type: 'relation' },
+  ]);
+  assert.deepEqual(record, { discount: 0, status: '草稿', terms: '' });
+});
