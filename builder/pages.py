@@ -41,6 +41,7 @@ WORDS = {
     "none_yet": {"zh-CN": "暂无", "en": "None yet"},
     "new_form": {"zh-CN": "新建表单", "en": "New form"},
     "form_key": {"zh-CN": "标识（英文小写、数字、下划线）", "en": "Key (a-z, 0-9, _)"},
+    "key_short": {"zh-CN": "标识，如 visit_log", "en": "key, e.g. visit_log"},
     "form_title": {"zh-CN": "名称", "en": "Title"},
     "create": {"zh-CN": "创建", "en": "Create"},
     "export": {"zh-CN": "导出应用包", "en": "Export bundle"},
