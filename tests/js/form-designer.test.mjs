@@ -229,3 +229,14 @@ test('canvasSections lists what the canvas shows', () => {
     [0, 2, ['name', 'phone']], [1, 1, ['city']],
   ]);
 });
+
+test('the builder shell refuses bad and taken keys for a new form', async () => {
+  const { newKeyProblem } = await import('../../static/js/form-designer/builder-shell.js');
+  const words = { bad_key: 'bad', key_taken: 'taken' };
+  assert.equal(newKeyProblem('visit_log', ['lead'], words), '');
+  assert.equal(newKeyProblem('lead', ['lead'], words), 'taken');
+  assert.equal(newKeyProblem('Visit', [], words), 'bad');
+  assert.equal(newKeyProblem('1visit', [], words), 'bad');
+  assert.equal(newKeyProblem('', [], words), 'bad');
+  assert.equal(newKeyProblem('a'.repeat(65), [], words), 'bad');
+});
