@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,11 @@ from runtime.db.engine import make_engine
 from runtime.flows.models import FlowInstance
 from runtime.org import service as org
 from runtime.records.models import Record
+from runtime.scheduler.models import Timer
 from runtime.settings import Settings
 from tests.conftest import backends, fresh_url, key_for, seed, worker_id
 from tests.runtime.automation.test_dispatch import automation, publish
+from tests.runtime.flows.test_flows_concurrency import edge, node
 
 SINK_HOST = "127.0.0.3"
 TIME_LIMIT = 3  # seconds a job may run; a dead worker's job comes back after VISIBILITY
@@ -109,6 +112,7 @@ def stack(
         job_time_limit=TIME_LIMIT,
         broker_visibility_timeout=VISIBILITY,
         job_max_deliveries=MAX_DELIVERIES,
+        background=True,  # what `formwork serve` sets without a broker: the broker wins
     )
     yield Stack(url, engine, env, settings, folder)
     engine.dispose()
@@ -422,15 +426,36 @@ def test_a_job_that_kills_its_worker_becomes_an_incident_and_an_operator_retries
         sink.close()
 
 
-def test_the_scheduler_hands_a_retry_to_the_workers_when_it_comes_due(
+def pausing_flow(key: str, city: str) -> dict[str, Any]:
+    """On a new lead of `city`: wait a second (a timer), then mark the lead as nurtured."""
+    nodes = [
+        node("start", "start", 0),
+        node("pause", "wait", 200, duration="PT1S"),
+        node("a1", "action", 400, action="update_fields", params={"fields": {"status": "培育中"}}),
+        node("done", "end", 600, outcome="completed"),
+    ]
+    doc = automation(key, {"type": "record_created"})
+    trigger = {"type": "record_created", "condition": {"field": "city", "op": "eq", "value": city}}
+    return {
+        **doc,
+        "trigger": trigger,
+        "nodes": nodes,
+        "edges": [edge(a, b) for a, b in pairwise([n["id"] for n in nodes])],
+    }
+
+
+def test_the_scheduler_hands_retries_and_timers_to_the_workers_when_they_come_due(
     stack, client, worker, sink
 ) -> None:
     publish_now(stack, calling_flow("worker_backoff", "西宁", sink))
+    publish_now(stack, pausing_flow("worker_pause", "银川"))
     scheduler = Process(stack, "scheduler", "--interval", "0.2")
     try:
         sink.statuses = [503]  # the first call fails; the retry is due 2 s later
         record_id = new_lead(client, "西宁", "13900008004")
+        paused_id = new_lead(client, "银川", "13900008005")
         wait_for(lambda: status_of(stack, record_id) == "已联系", "the retried call", scheduler)
+        wait_for(lambda: status_of(stack, paused_id) == "培育中", "the timer", scheduler)
     finally:
         scheduler.stop()
     flow = instance(stack, record_id, "worker_backoff")
@@ -438,6 +463,12 @@ def test_the_scheduler_hands_a_retry_to_the_workers_when_it_comes_due(
     item = item_of(stack, flow.id)
     assert (item.status, item.attempts) == ("done", 2)
     assert sink.requests == [item.key, item.key]
+    paused = instance(stack, paused_id, "worker_pause")
+    assert paused is not None
+    assert paused.status == "completed"
+    (timer,) = read(stack, select(Timer).where(Timer.instance_id == paused.id))
+    assert timer.status == "fired"
+    assert "Task formwork.timers.fire[" in worker.output()  # fired by the worker
 
 
 def test_worker_and_scheduler_refuse_to_start_without_a_redis_broker(
