@@ -75,10 +75,11 @@ export function mount(el, boot) {
     h('button', { type: 'button', role: 'tab', 'data-tab': 'test', onClick: () => showTab('test') }, say('test_run')));
   const side = h('aside', { class: 'fd-side' }, tabs, propsHost, testHost);
   const notice = h('div', { class: 'fd-notice', role: 'alert', hidden: true });
-  const help = h('div', { class: 'fd-help', hidden: true, 'data-help': '' },
-    h('h2', {}, say('help_title')),
-    h('ul', {}, ['key_undo', 'key_redo', 'key_save', 'key_delete', 'key_help', 'key_pan'].map((k) => h('li', {}, say(k)))),
-    h('button', { type: 'button', class: 'fw-button', onClick: () => toggleHelp(false) }, say('close')));
+  const help = h('div', { class: 'fd-dialog', hidden: true, 'data-help': '' },
+    h('div', { class: 'fd-dialog__box', role: 'dialog' },
+      h('h2', {}, say('help_title')),
+      h('ul', {}, ['key_undo', 'key_redo', 'key_save', 'key_delete', 'key_help', 'key_pan'].map((k) => h('li', {}, say(k)))),
+      h('button', { type: 'button', class: 'fw-button', onClick: () => toggleHelp(false) }, say('close'))));
   const dialog = h('div', { class: 'fd-dialog', hidden: true, 'data-publish-dialog': '' });
   el.replaceChildren(toolbar, h('div', { class: 'fd-body' }, paletteHost, canvasHost, side), notice, help, dialog);
   if (readOnly) notice.replaceChildren(say('read_only'));
@@ -86,7 +87,15 @@ export function mount(el, boot) {
 
   const view = createView(canvasHost, { model, history, bus, portsOf, typeLabel, say, lang, readOnly });
   /** @param {'node' | 'edge' | 'flow'} kind @param {string} [id] */
-  const problemsOf = (kind, id) => (kind === 'flow' ? placed.flow : (kind === 'node' ? placed.nodes : placed.edges)[id || ''] || []);
+  const problemsOf = (kind, id) => {
+    if (kind === 'flow') {
+      // the flow panel lists every problem, those of nodes and edges named by their id
+      const named = (/** @type {Record<string, any[]>} */ by) =>
+        Object.entries(by).flatMap(([at, list]) => list.map((p) => ({ ...p, message: `${at}: ${p.message}` })));
+      return [...placed.flow, ...named(placed.nodes), ...named(placed.edges)];
+    }
+    return (kind === 'node' ? placed.nodes : placed.edges)[id || ''] || [];
+  };
   const panel = createPanel(propsHost, { model, history, bus, palette, say, lang, readOnly, problemsOf });
   createTestRun(testHost, {
     app: boot.app, key: boot.key, form: boot.form ?? model.doc.form ?? null, fields: boot.fields || [], model, api, say,
@@ -258,7 +267,8 @@ export function mount(el, boot) {
   bus.on('model.changed', () => {
     refreshButtons();
     if (readOnly) return;
-    setStatus('dirty', say('unsaved'));
+    if (dirty()) setStatus('dirty', say('unsaved'));
+    else setStatus('clean', '');
     clearTimeout(timer);
     timer = setTimeout(() => save({ auto: true }), AUTOSAVE_MS);
   });

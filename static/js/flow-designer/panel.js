@@ -83,7 +83,9 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
       ...textInputs(node.label, (label) => run(commands.setLabel, { id, label })),
       h('h3', {}, say('config')),
     ];
-    if (node.type === 'action') {
+    if (node.type === 'start') {
+      parts.push(...triggerParts());
+    } else if (node.type === 'action') {
       const actions = palette.actions;
       const action = actions.find((a) => a.key === config.action);
       parts.push(
@@ -164,14 +166,12 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
     return parts;
   }
 
-  function flowPanel() {
+  /** The automation trigger (on the flow, edited from the flow panel and the start node's). */
+  function triggerParts() {
     const trigger = model.doc.trigger || null;
     const entry = trigger ? palette.triggers.find((t) => t.key === trigger.type) : null;
     const { type: _type, ...settings } = trigger || {};
     const parts = [
-      title(`${say('flow')} · ${pick(model.doc.title, lang) || model.doc.key || ''}`),
-      h('p', { class: 'fd-muted' }, say('nothing_selected')),
-      problemList(problemsOf('flow')),
       h('label', { class: 'fd-field' }, h('span', {}, say('trigger')),
         h('select', {
           disabled: readOnly, 'data-trigger-type': '',
@@ -188,6 +188,15 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
         configForm(entry.config_schema, settings, (next) => run(commands.setTrigger, { trigger: { type: trigger.type, ...next } })));
     }
     return parts;
+  }
+
+  function flowPanel() {
+    return [
+      title(`${say('flow')} · ${pick(model.doc.title, lang) || model.doc.key || ''}`),
+      h('p', { class: 'fd-muted' }, say('nothing_selected')),
+      problemList(problemsOf('flow')),
+      ...triggerParts(),
+    ];
   }
 
   function render() {

@@ -199,10 +199,12 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
         g.appendChild(s('g', { class: 'fd-step', transform: `translate(${NODE_W - 4} 2)`, 'data-step': step.step },
           s('circle', { r: 11 }), s('text', { 'text-anchor': 'middle', y: 4 }, String(step.step))));
       }
-      if (issues.length) {
-        g.appendChild(s('g', { class: 'fd-problem', 'data-problem-code': issues[0].code, transform: 'translate(4 2)' },
-          s('title', {}, issues.map((p) => p.message).join('\n')), s('circle', { r: 9 }), s('text', { 'text-anchor': 'middle', y: 4 }, '!')));
-      }
+      // One badge per problem code, its messages as the tooltip.
+      [...new Set(issues.map((p) => p.code))].forEach((code, i) => {
+        const messages = issues.filter((p) => p.code === code).map((p) => p.message);
+        g.appendChild(s('g', { class: 'fd-problem', 'data-problem-code': code, transform: `translate(${4 + i * 20} 2)` },
+          s('title', {}, messages.join('\n')), s('circle', { r: 9 }), s('text', { 'text-anchor': 'middle', y: 4 }, '!')));
+      });
       g.addEventListener('pointerdown', (e) => startDrag(e, node.id));
       nodeLayer.appendChild(g);
     }
@@ -322,7 +324,7 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
     const ys = model.nodes.map((n) => n.position?.y ?? 0);
     const box = { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs) + NODE_W, h: Math.max(...ys) - Math.min(...ys) + NODE_H };
     const pad = 60;
-    view.k = Math.min(1.5, Math.max(0.2, Math.min((rect.width - pad) / box.w, (rect.height - pad) / box.h)));
+    view.k = Math.min(1.2, Math.max(0.2, Math.min((rect.width - pad) / box.w, (rect.height - pad) / box.h)));
     view.tx = (rect.width - box.w * view.k) / 2 - box.x * view.k;
     view.ty = (rect.height - box.h * view.k) / 2 - box.y * view.k;
     applyTransform();
