@@ -18,6 +18,7 @@ from runtime.app import configure
 from runtime.automation.loop import BackgroundLoop
 from runtime.automation.outbox import Outbound
 from runtime.automation.queue import Kicker
+from runtime.files.service import Collector
 from runtime.http.deps import CurrentUser
 from runtime.settings import Settings
 
@@ -34,7 +35,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = worker.start_kicker(settings, app.state.session_factory)
         app.state.background = loop
     elif settings.background:
-        loop = BackgroundLoop(app.state.session_factory, outbound=Outbound.of(settings))
+        loop = BackgroundLoop(
+            app.state.session_factory,
+            outbound=Outbound.of(settings),
+            files=Collector(app.state.session_factory, settings.files_dir),
+        )
         loop.start()
         app.state.background = loop
     try:

@@ -140,6 +140,19 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_files_gc(_args: argparse.Namespace) -> int:
+    """Remove uploads nothing used for a day and blobs no file names (decision 0009)."""
+    from runtime.files.service import collect_garbage
+
+    settings = Settings.from_env()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as db:
+        rows, blobs = collect_garbage(db, files_dir=settings.files_dir, now=_now())
+        db.commit()
+    _out(f"removed {rows} unused upload(s) and {blobs} unnamed blob(s)")
+    return 0
+
+
 def _broker_settings() -> Settings | None:
     settings = Settings.from_env()
     from runtime.automation import worker
@@ -239,6 +252,9 @@ def parser() -> argparse.ArgumentParser:
     tick = sub.add_parser("tick", help="fire timers due at --now once, then exit")
     tick.add_argument("--now", help="ISO-8601 time (default: now); the future is how tests travel")
     tick.set_defaults(func=cmd_tick)
+
+    gc = sub.add_parser("files-gc", help="remove unused uploads and unnamed blobs now")
+    gc.set_defaults(func=cmd_files_gc)
 
     work = sub.add_parser("worker", help="run a Celery worker (FORMWORK_BROKER_URL)")
     work.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)

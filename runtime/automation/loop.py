@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from runtime.automation import events, outbox, schedule
 from runtime.automation import service as automation
 from runtime.db.engine import unit_of_work
+from runtime.files.service import Collector
 from runtime.scheduler import service as scheduler
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,13 @@ class BackgroundLoop(threading.Thread):
         *,
         interval: float = 0.5,
         outbound: outbox.Outbound | None = None,
+        files: Collector | None = None,
     ) -> None:
         super().__init__(name="formwork-background", daemon=True)
         self.factory = factory
         self.interval = interval
         self.outbound = outbound
+        self.files = files  # unused uploads collected hourly (decision 0009)
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.passes = 0
@@ -92,8 +95,11 @@ class BackgroundLoop(threading.Thread):
             # The outer loop of a background job: a failed pass is logged; the next one retries
             # (events and timers stay pending until a pass that handles them commits).
             try:
+                now = datetime.now(UTC)
                 with events.no_wake():
-                    run_once(self.factory, now=datetime.now(UTC), outbound=self.outbound)
+                    run_once(self.factory, now=now, outbound=self.outbound)
+                if self.files is not None:
+                    self.files.maybe_run(now)
             except Exception:
                 log.exception("background pass failed")
             self.passes += 1

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from runtime.automation import events, outbox, schedule
 from runtime.automation import service as automation
 from runtime.db.engine import unit_of_work
+from runtime.files.service import Collector
 from runtime.scheduler import service as scheduler
 from runtime.settings import Settings
 
@@ -153,12 +154,17 @@ def run_scheduler(
     interval: float,
     stopping: threading.Event,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    files: Collector | None = None,
 ) -> None:
-    """Run a scheduler pass every `interval` seconds until `stopping` is set."""
+    """Run a scheduler pass every `interval` seconds until `stopping` is set (and, with
+    `files`, collect unused uploads hourly)."""
     while not stopping.is_set():
         # The outer loop of a background process: a failed pass is logged, the next retries.
         try:
-            scheduler_pass(queue, factory, now=clock())
+            now = clock()
+            scheduler_pass(queue, factory, now=now)
+            if files is not None:
+                files.maybe_run(now)
         except Exception:
             log.exception("scheduler pass failed")
         stopping.wait(interval)

@@ -34,6 +34,7 @@ from runtime.automation import events, incidents, outbox
 from runtime.automation import queue as queues
 from runtime.automation import service as automation
 from runtime.db.engine import make_engine, make_session_factory, unit_of_work
+from runtime.files.service import Collector
 from runtime.scheduler import service as scheduler
 from runtime.settings import Settings
 
@@ -218,7 +219,8 @@ def run_scheduler(settings: Settings, *, interval: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stopping.set())
     log.info("scheduler: a pass every %s s", interval)
-    queues.run_scheduler(queue, factory, interval=interval, stopping=stopping)
+    files = Collector(factory, settings.files_dir)
+    queues.run_scheduler(queue, factory, interval=interval, stopping=stopping, files=files)
 
 
 def start_kicker(settings: Settings, factory: sessionmaker[Session]) -> queues.Kicker:

@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from runtime.db.engine import unit_of_work
 from runtime.errors import InvalidInput, NotFound, Problem
 from runtime.fields.attachment import extension
 from runtime.files import storage
@@ -157,6 +158,30 @@ def collect_garbage(db: Session, *, files_dir: Path, now: datetime) -> tuple[int
     if rows or blobs:
         log.info("file garbage collected", extra={"rows": rows, "blobs": blobs})
     return rows, blobs
+
+
+class Collector:
+    """Runs `collect_garbage` at most once per `every`; a background loop offers it each pass."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        files_dir: Path,
+        *,
+        every: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.factory = factory
+        self.files_dir = files_dir
+        self.every = every
+        self.last: datetime | None = None
+
+    def maybe_run(self, now: datetime) -> tuple[int, int] | None:
+        """(rows, blobs) removed, or None when the last run is less than `every` ago."""
+        if self.last is not None and now - self.last < self.every:
+            return None
+        self.last = now
+        with unit_of_work(self.factory) as db:
+            return collect_garbage(db, files_dir=self.files_dir, now=now)
 
 
 def load_attachment_field(form: FormVersion, *, field_key: str) -> Mapping[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 
 import pytest
 
@@ -124,3 +125,17 @@ def test_tick_hands_pending_events_to_automations(database, capsys):
     assert titles == ["新线索：燕京物流"]
     assert main(["tick"]) == 0  # nothing pending: nothing happens twice
     assert "handled 0 event(s)" in capsys.readouterr().out
+
+
+def test_files_gc_removes_blobs_no_file_names(database, tmp_path, monkeypatch, capsys):
+    files_dir = tmp_path / "files"
+    monkeypatch.setenv("FORMWORK_FILES_DIR", str(files_dir))
+    stray = files_dir / "cd" / ("cd" + "1" * 62)
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"left over")
+    old = 1_000_000_000  # 2001: far past the grace period
+    os.utime(stray, (old, old))
+    capsys.readouterr()
+    assert main(["files-gc"]) == 0
+    assert "removed 0 unused upload(s) and 1 unnamed blob(s)" in capsys.readouterr().out
+    assert not stray.exists()

@@ -361,3 +361,11 @@ def test_the_collector_removes_unused_uploads_and_unnamed_blobs(
     assert not (files_dir / unused["sha256"][:2] / unused["sha256"]).exists()
     assert not stray.exists()
     assert client.get(f"/api/files/{used['id']}", headers=admin_headers).status_code == 200
+
+
+def test_the_background_collector_runs_at_most_hourly(session_factory, files_dir):
+    collector = files.Collector(session_factory, files_dir)
+    now = datetime.now(UTC)
+    assert collector.maybe_run(now) == (0, 0)  # ran (nothing to remove)
+    assert collector.maybe_run(now + timedelta(minutes=59)) is None  # too soon
+    assert collector.maybe_run(now + timedelta(minutes=61)) == (0, 0)  # ran again
