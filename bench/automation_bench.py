@@ -8,15 +8,21 @@ connection (polled every 1 ms), and to the moment a local SMTP server (aiosmtpd)
 email. Leads come one at a time, each meeting an idle loop (a lead arriving while the previous
 one's follow-up work runs waits for it: ~20 ms more). Prints p50 / p99 / max per database.
 
-Usage: python bench/automation_bench.py [--leads 300] [--postgres URL]
+With `--celery` the same leads go through Celery instead: a `formwork worker` process on a Redis
+database of its own (default redis://127.0.0.1:6379/7, flushed first) takes the ids a kicker in
+this process offers right after each commit, as `formwork serve` does with a broker.
+
+Usage: python bench/automation_bench.py [--leads 300] [--postgres URL] [--celery [--broker URL]]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +46,34 @@ from runtime.db.engine import make_engine, make_session_factory  # noqa: E402
 from runtime.records import service as records  # noqa: E402
 
 
-def run(url: str, label: str, leads: int) -> None:
+def start_celery(url: str, broker: str, smtp_port: int) -> tuple[subprocess.Popen[bytes], Any]:
+    """A `formwork worker` on `broker` and, in this process, the kicker `formwork serve` runs."""
+    import redis
+
+    from runtime.automation import worker
+    from runtime.settings import Settings
+
+    redis.Redis.from_url(broker).flushdb()
+    env = {
+        **os.environ,
+        "FORMWORK_DATABASE_URL": url,
+        "FORMWORK_BROKER_URL": broker,
+        "FORMWORK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+    }
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "formwork"), "worker", "--concurrency", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(4)  # the worker connects and its pool starts
+    settings = Settings(database_url=url, broker_url=broker)
+    kicker = worker.start_kicker(settings, make_session_factory(make_engine(url)))
+    return process, kicker
+
+
+def run(url: str, label: str, leads: int, celery: str | None = None) -> None:
     formwork(["init", "--template", "crm", "--password", "bench-pass-1", "--database", url])
     factory = make_session_factory(make_engine(url))
     # A plain engine for the probe: its reads must not take SQLite's write lock (make_engine's
@@ -58,8 +91,13 @@ def run(url: str, label: str, leads: int) -> None:
 
     smtp = Controller(Handler(), hostname="127.0.0.1", port=free_port())
     smtp.start()
-    loop = BackgroundLoop(factory, outbound=Outbound(smtp_url=f"smtp://127.0.0.1:{smtp.port}"))
-    loop.start()
+    process = None
+    if celery is None:
+        loop = BackgroundLoop(factory, outbound=Outbound(smtp_url=f"smtp://127.0.0.1:{smtp.port}"))
+        loop.start()
+    else:
+        label += " Celery"
+        process, loop = start_celery(url, celery, smtp.port)
     latencies = []
     mail_latencies = []
     try:
@@ -109,6 +147,9 @@ def run(url: str, label: str, leads: int) -> None:
             time.sleep(0.06)
     finally:
         loop.stop()
+        if process is not None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
         smtp.stop()
     for what, values in (
         ("owner assigned + notification visible", latencies),
@@ -132,11 +173,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=300)
     parser.add_argument("--postgres", default=os.environ.get("FORMWORK_BENCH_POSTGRES_URL"))
+    parser.add_argument("--celery", action="store_true", help="through Celery workers on Redis")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/7")
     args = parser.parse_args()
+    celery = args.broker if args.celery else None
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'auto.db'}", "SQLite", args.leads)
+        run(f"sqlite:///{Path(tmp) / 'auto.db'}", "SQLite", args.leads, celery)
     if args.postgres:
-        run(args.postgres, "PostgreSQL", args.leads)
+        run(args.postgres, "PostgreSQL", args.leads, celery)
 
 
 if __name__ == "__main__":
