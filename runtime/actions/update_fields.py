@@ -46,30 +46,22 @@ class UpdateFields(ActionType):
             for key, value in (ctx.params.get("fields") or {}).items()
         }
         target = ctx.params.get("target")
+        # The flow's own record as a person's form would write it; linked ones as the system.
+        linked = _linked(ctx, record, str(target)) if target else [record]
+        for row in linked:
+            records.update_record(
+                ctx.db,
+                record=row,
+                raw=fields,
+                expected_version=None,
+                actor=None,
+                now=ctx.now,
+                via="flow",
+                system=bool(target),
+            )
         if not target:
-            records.update_record(
-                ctx.db,
-                record=record,
-                raw=fields,
-                expected_version=None,
-                actor=None,
-                now=ctx.now,
-                via="flow",
-            )
             return {"fields": fields, "record": dict(record.data)}
-        updated = []
-        for linked in _linked(ctx, record, str(target)):
-            records.update_record(
-                ctx.db,
-                record=linked,
-                raw=fields,
-                expected_version=None,
-                actor=None,
-                now=ctx.now,
-                via="flow",
-                system=True,
-            )
-            updated.append({"form": linked.form_key, "id": linked.id})
+        updated = [{"form": row.form_key, "id": row.id} for row in linked]
         return {"fields": fields, "target": target, "updated": updated}
 
 

@@ -17,6 +17,9 @@ from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ClauseElement
 
 Processor = Callable[[Any], Any] | None
@@ -144,3 +147,24 @@ def _wrapped(conn: Connection, plan: _Plan, params: Any, error: Any, cursor: Any
     return exc.DBAPIError.instance(
         plan.sql, params, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
     )
+
+
+def store_versioned(
+    db: Session, row: Any, statement: Prepared, values: Mapping[str, Any], *, id_param: str
+) -> None:
+    """Write `values` and the next version of the ORM object `row` with one UPDATE checked on
+    the version it was read with, as the ORM's version counter would (`StaleDataError` when
+    someone else changed it first), without the ORM's flush machinery.
+
+    `statement` updates the given columns and `version = :new_version` where the id is
+    `:<id_param>` and the version `:expected`. The object then says what the row says.
+    """
+    db.flush()  # anything pending goes first, under the version it was read with
+    new_version = row.version + 1
+    params = {**values, id_param: row.id, "expected": row.version, "new_version": new_version}
+    if statement.count(db.connection(), params) != 1:
+        raise StaleDataError(
+            f"UPDATE of {type(row).__name__} {row.id} expected version {row.version}; it changed."
+        )
+    for key, value in {**values, "version": new_version}.items():
+        set_committed_value(row, key, value)

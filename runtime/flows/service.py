@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from runtime.automation.runsteps import without_fields
-from runtime.db.prepared import Prepared
+from runtime.db.prepared import Prepared, store_versioned
 from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
@@ -220,32 +219,15 @@ def _store_state(
     now: datetime,
     finished_now: bool,
 ) -> None:
-    """The versioned UPDATE of the instance: a concurrent step on it fails here (409), as the
-    ORM's version check would, without the ORM's flush machinery."""
-    db.flush()  # pending ORM changes first (the task a person just closed)
+    """The versioned UPDATE of the instance: a concurrent step on it fails here (409)."""
     values = {
         "state": state,
         "status": status,
         "updated_at": now,
         "finished_at": now if finished_now else instance.finished_at,
         "trace_count": instance.trace_count,
-        "version": instance.version + 1,
     }
-    matched = _UPDATE_INSTANCE.count(
-        db.connection(),
-        {
-            **{key: value for key, value in values.items() if key != "version"},
-            "instance_id": instance.id,
-            "expected": instance.version,
-            "new_version": values["version"],
-        },
-    )
-    if matched != 1:
-        raise StaleDataError(
-            f"UPDATE of flow instance {instance.id} expected version {instance.version}."
-        )
-    for key, value in values.items():  # the object now says what the row says
-        set_committed_value(instance, key, value)
+    store_versioned(db, instance, _UPDATE_INSTANCE, values, id_param="instance_id")
 
 
 def _has_subflows(flow: Mapping[str, Any]) -> bool:

@@ -12,11 +12,9 @@ from sqlalchemy import Select, bindparam, delete, func, insert, select, union_al
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from runtime.automation import events
-from runtime.db.prepared import Prepared
+from runtime.db.prepared import Prepared, store_versioned
 from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
@@ -594,29 +592,13 @@ def _store_update(
     db: Session, record: Record, form: FormVersion, data: dict[str, Any], now: datetime
 ) -> None:
     """The versioned UPDATE: a concurrent change fails here (StaleDataError), as in the ORM."""
-    db.flush()  # anything pending on this record goes first, under the version it was read with
     values = {
         "data": data,
         "form_version": form.version,
         "owner_id": _owner_id(db, form, data),
         "updated_at": now,
-        "version": record.version + 1,
     }
-    matched = _UPDATE_RECORD.count(
-        db.connection(),
-        {
-            **{key: value for key, value in values.items() if key != "version"},
-            "record_id": record.id,
-            "expected": record.version,
-            "new_version": values["version"],
-        },
-    )
-    if matched != 1:
-        raise StaleDataError(
-            f"UPDATE of record {record.id} expected version {record.version}; it changed."
-        )
-    for key, value in values.items():  # the object now says what the row says
-        set_committed_value(record, key, value)
+    store_versioned(db, record, _UPDATE_RECORD, values, id_param="record_id")
 
 
 def delete_record(
