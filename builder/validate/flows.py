@@ -28,12 +28,16 @@ from runtime.i18n import Messages, message
 
 USER_FIELD_TYPES = frozenset({"user"})
 DATE_FIELD_TYPES = frozenset({"date", "datetime"})
-DURATION_KEYS = frozenset({"after", "offset", "every", "duration"})
+DURATION_KEYS = frozenset({"after", "offset", "every", "duration", "timeout"})
 RETURN_TARGETS = frozenset({"previous", "submitter"})
 BRANCH_KEYS = ("condition", "order", "default")
 BEFORE_SAVE_NODES = frozenset({"start", "condition", "action", "end"})
 
 MESSAGES: Messages = {
+    "timeout_without_limit": {
+        "en": "The wait {node!r} has no event with a timeout: nothing leaves by its timeout exit.",
+        "zh-CN": "等待节点 {node!r} 没有设置等待事件和超时时间，超时出口不会被走到。",
+    },
     "unknown_action": {
         "en": "There is no action type {action!r}.",
         "zh-CN": "没有动作类型 {action!r}。",
@@ -380,6 +384,10 @@ class _FlowChecker:
                 pointer = f"/edges/{index}/port" if "port" in edge else f"/edges/{index}"
                 names = ", ".join(flow_schema.ports(kind)) or "-"
                 self.add("unknown_port", pointer, type=kind, port=port, ports=names)
+            elif kind == "wait" and port == "timeout":
+                config = _config(self.by_id[edge["from"]][1])
+                if "timeout" not in config or "event" not in config:
+                    self.add("timeout_without_limit", f"/edges/{index}/port", node=edge["from"])
 
     def check_start_and_end(self) -> None:
         starts = [index for index, node in self.nodes if node.get("type") == "start"]
@@ -469,6 +477,7 @@ class _FlowChecker:
             self.check_join(node, config, pointer)
         elif kind == "wait":
             self.check_duration(config, "duration", pointer, minimum=timedelta(0))
+            self.check_duration(config, "timeout", pointer, minimum=timedelta(seconds=1))
             self.check_duration(config, "offset", pointer)
             self.check_date_field(config, "wait_unknown_field", pointer)
         elif kind == "subflow":

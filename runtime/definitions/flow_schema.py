@@ -35,6 +35,7 @@ NODE_TYPES = (
 )
 APPROVAL_PORTS = ("approved", "rejected")
 DEFAULT_PORT = "out"
+WAIT_PORTS = (DEFAULT_PORT, "timeout")  # `timeout`: a signal wait whose time ran out first
 # A subflow node leaves by the port named after the subflow's outcome when it is connected,
 # else by `out`.
 SUBFLOW_PORTS = (DEFAULT_PORT, "approved", "rejected", "completed", "withdrawn", "failed")
@@ -46,6 +47,8 @@ def ports(node_type: str) -> tuple[str, ...]:
         return APPROVAL_PORTS
     if node_type == "subflow":
         return SUBFLOW_PORTS
+    if node_type == "wait":
+        return WAIT_PORTS
     if node_type == "end":
         return ()
     return (DEFAULT_PORT,)

@@ -1,4 +1,9 @@
-"""Wait node: for a duration, until a record date (+ offset), or for a named signal. Pure."""
+"""Wait node: for a duration, until a record date (+ offset), or for a named signal. Pure.
+
+A signal wait may have a `timeout`: the node leaves by `out` when the signal comes first, and
+by `timeout` when the time runs out first (by `out` when no edge leaves by `timeout`: "wait
+for the reply at most two days, then go on").
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,9 @@ class WaitNode(NodeType):
             "field": {"type": "string", "minLength": 1},
             "offset": DURATION_SCHEMA,
             "event": {"type": "string", "minLength": 1},
+            "timeout": DURATION_SCHEMA,
         },
+        "dependentRequired": {"timeout": ["event"]},
         "oneOf": [
             {
                 "required": ["duration"],
@@ -51,7 +58,17 @@ class WaitNode(NodeType):
     def enter(self, ctx: Context) -> Outcome:
         config = ctx.config
         if "event" in config:
-            return Outcome(wait=True, data={"signal": str(config["event"])})
+            data: dict[str, Any] = {"signal": str(config["event"])}
+            if "timeout" not in config:
+                return Outcome(wait=True, data=data)
+            due_at, error = moment_from({"duration": config["timeout"]}, ctx.record, ctx.now)
+            if due_at is None:
+                entry = ctx.entry("error", code="no_wait_time", message=error)
+                return Outcome(finish="failed", trace=(entry,))
+            key = ctx.key("timeout")
+            effect = ScheduleTimer(key, due_at, {"node": ctx.node_id, "timer": "timeout"})
+            data["timers"] = [key]
+            return Outcome(wait=True, data=data, effects=(effect,))
         due_at, error = moment_from(config, ctx.record, ctx.now)
         if due_at is None:
             entry = ctx.entry("error", code="no_wait_time", message=error)
@@ -68,6 +85,10 @@ class WaitNode(NodeType):
     def on_event(self, ctx: Context, event: Event) -> Outcome:
         if isinstance(event, Timer):
             ctx.data["timers"] = [key for key in ctx.data.get("timers", []) if key != event.key]
+            if "event" in ctx.config:  # the signal did not come in time
+                port = "timeout" if ctx.graph.has_port(ctx.node_id, "timeout") else "out"
+                entry = ctx.entry("effect", timeout=str(ctx.config.get("timeout")), port=port)
+                return Outcome(ports=(port,), trace=(entry,))
             return Outcome(ports=("out",))
         if isinstance(event, Signal):
             return Outcome(

@@ -476,6 +476,19 @@ def test_unknown_action_and_invalid_action_params_are_reported_with_the_action_s
     assert validate_flow(doc) == []  # without the schemas, actions are not checked
 
 
+def test_timeout_without_limit_and_a_valid_signal_wait_with_a_timeout(
+    doc: dict[str, Any],
+) -> None:
+    doc["edges"].append(edge("pause", "done", "timeout"))
+    assert check(doc) == {("timeout_without_limit", f"/edges/{len(doc['edges']) - 1}/port")}
+    doc["nodes"][6]["config"] = {"event": "signed", "timeout": "P2D"}
+    assert check(doc) == set()  # wait for the signal at most two days, else leave by timeout
+    doc["nodes"][6]["config"] = {"event": "signed", "timeout": "PT0S"}
+    assert check(doc) == {("invalid_duration", "/nodes/6/config/timeout")}
+    doc["nodes"][6]["config"] = {"duration": "P1D", "timeout": "P2D"}  # timeout needs an event
+    assert ("schema_violation", "/nodes/6/config") in check(doc)
+
+
 def test_every_problem_code_has_a_test() -> None:
     tested = {
         name.removeprefix("test_")

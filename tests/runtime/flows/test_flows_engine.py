@@ -13,6 +13,7 @@ from runtime.flows import MAX_ENTRIES, dumps_state, loads_state, new_state, star
 from runtime.flows.durations import parse_duration
 from runtime.flows.effects import (
     EFFECT_TYPES,
+    CancelTimer,
     CreateTask,
     Finish,
     RunAction,
@@ -30,7 +31,9 @@ from tests.runtime.flows.flows_kit import (
     flow,
     kinds,
     node,
+    users,
 )
+from tests.runtime.flows.test_flows_patterns import entered
 
 
 def linear(*middle: dict[str, Any]) -> dict[str, Any]:
@@ -244,6 +247,54 @@ def test_wait_for_a_signal() -> None:
     with pytest.raises(Conflict):
         instance.send({"type": "signal", "name": "other"})
     instance.send({"type": "signal", "name": "signed", "data": {"by": "esign"}})
+    assert instance.status == "completed"
+
+
+def reply_flow(*, timeout_edge: bool) -> dict[str, Any]:
+    """start → wait for `replied` at most two days → thanked (reply) / chased (timeout) → end."""
+    nodes = [
+        node("start", "start"),
+        node("await", "wait", event="replied", timeout="P2D"),
+        node("thanked", "cc", recipients=users("qian")),
+        node("chased", "cc", recipients=users("zhao")),
+        node("end", "end", outcome="completed"),
+    ]
+    edges = [edge("start", "await"), edge("await", "thanked"), edge("thanked", "end")]
+    if timeout_edge:
+        edges += [edge("await", "chased", "timeout"), edge("chased", "end")]
+    return flow(nodes, edges)
+
+
+def test_a_signal_wait_with_a_timeout_leaves_by_out_when_the_signal_comes_first() -> None:
+    instance = Instance(reply_flow(timeout_edge=True))
+    out = instance.start()
+    timer = ScheduleTimer(
+        "await:1:timeout", NOW + timedelta(days=2), {"node": "await", "timer": "timeout"}
+    )
+    assert out.effects == (timer,)
+    out = instance.send({"type": "signal", "name": "replied"}, later=timedelta(hours=5))
+    assert CancelTimer("await:1:timeout") in out.effects  # the time limit is called off
+    assert "thanked" in entered(instance)
+    assert "chased" not in entered(instance)
+    assert instance.status == "completed"
+
+
+def test_a_signal_wait_leaves_by_timeout_when_the_time_runs_out_first() -> None:
+    instance = Instance(reply_flow(timeout_edge=True))
+    instance.start()
+    out = instance.send({"type": "timer", "key": "await:1:timeout"}, later=timedelta(days=2))
+    assert "chased" in entered(instance)
+    assert "thanked" not in entered(instance)
+    assert {"timeout": "P2D", "port": "timeout"} in [t.data for t in out.trace]
+    with pytest.raises(Conflict):  # the wait is over: a late reply is refused
+        instance.send({"type": "signal", "name": "replied"})
+
+
+def test_without_a_timeout_edge_the_wait_goes_on_by_out() -> None:
+    instance = Instance(reply_flow(timeout_edge=False))
+    instance.start()
+    instance.send({"type": "timer", "key": "await:1:timeout"}, later=timedelta(days=2))
+    assert "thanked" in entered(instance)
     assert instance.status == "completed"
 
 
