@@ -12,12 +12,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from builder.palette import flow_palette
 from runtime.definitions import store
 from runtime.errors import NotFound
 from runtime.http.deps import DB, OptionalUser, SlugPath, request_locale
 from runtime.i18n import text
+from runtime.org import service as org
+from runtime.org.models import Role, User
 from runtime.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,6 +50,26 @@ def form_fields(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
             item["options"] = config["options"]
         fields.append(item)
     return fields
+
+
+def people(db: Session) -> dict[str, list[dict[str, Any]]]:
+    """Active users (username, name, roles) and roles (key, name) for the approver pickers."""
+    found = org.directory(db)
+    roles_of: dict[str, list[str]] = {}
+    for role, members in found.members_of_role.items():
+        for username in members:
+            roles_of.setdefault(username, []).append(role)
+    users = db.execute(
+        select(User.username, User.name).where(User.is_active.is_(True)).order_by(User.username)
+    ).all()
+    roles = db.execute(select(Role.key, Role.name).order_by(Role.key)).all()
+    return {
+        "users": [
+            {"username": u.username, "name": u.name, "roles": sorted(roles_of.get(u.username, []))}
+            for u in users
+        ],
+        "roles": [{"key": r.key, "name": r.name} for r in roles],
+    }
 
 
 def new_flow(key: str, *, title: str | None, form: str | None) -> dict[str, Any]:
@@ -127,6 +151,7 @@ def flow_designer(
         "fields": form_fields(form_doc),
         "palette": flow_palette(),
         "can_edit": bool(user.is_admin),
+        "directory": people(db) if user.is_admin else {"users": [], "roles": []},
     }
     words = {name: text(value, locale) for name, value in WORDS.items()}
     published = current["published_version"]

@@ -9,6 +9,7 @@ import { h } from '../core/dom.js';
 import { pick } from '../core/i18n.js';
 import { schemaForm } from '../core/schema-form.js';
 import * as commands from './commands.js';
+import * as approvalEditors from './approvers.js';
 
 /**
  * @typedef {{key: string, label: any, config_schema: any, ports?: string[], example_config?: any}} Entry
@@ -101,6 +102,8 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
         configForm(action?.config_schema, config.params, (params) =>
           run(commands.setNodeConfig, { id, config: { ...model.node(id).config, params } })),
       );
+    } else if (node.type === 'approval' || node.type === 'cc') {
+      parts.push(...approvalParts(id, node.type, entry));
     } else if ((entry?.config_schema?.properties && Object.keys(entry.config_schema.properties).length) || Object.keys(config).length) {
       parts.push(configForm(entry?.config_schema, config, (next) => run(commands.setNodeConfig, { id, config: next })));
     }
@@ -109,6 +112,50 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
         onClick: () => run(commands.removeNode, { id }) }, say('delete')));
     }
     return parts;
+  }
+
+  /**
+   * Approval and cc nodes: approver pickers, mode, deadline, field permissions (approvers.js);
+   * the approval's other settings (empty, return_to, resume) stay schema-driven.
+   * @param {string} id @param {string} type @param {Entry | undefined} entry
+   */
+  function approvalParts(id, type, entry) {
+    const config = model.node(id).config || {};
+    const context = approvalEditors.bootContext();
+    const ui = { say, lang, readOnly };
+    /** @param {any} next */
+    const change = (next) => {
+      run(commands.setNodeConfig, { id, config: next });
+      render();
+    };
+    if (type === 'cc') {
+      return [h('h4', {}, say('recipients')), approvalEditors.approverEditor(config, 'recipients', context, ui, change)];
+    }
+    const handled = ['mode', 'ratio', 'approvers', 'field_permissions', 'deadline', 'remind', 'on_timeout'];
+    const properties = { ...(entry?.config_schema?.properties || {}) };
+    for (const key of handled) delete properties[key];
+    const rest = Object.fromEntries(Object.entries(config).filter(([key]) => !handled.includes(key)));
+    return [
+      h('h4', {}, say('approvers')),
+      approvalEditors.approverEditor(config, 'approvers', context, ui, change),
+      approvalEditors.modeEditor(config, ui, change),
+      h('h4', {}, say('deadline_title')),
+      approvalEditors.deadlineEditor(config, context.fields, ui, change),
+      h('h4', {}, say('field_permissions')),
+      approvalEditors.permissionTable(config, context.fields, ui, change),
+      h('h4', {}, say('more_settings')),
+      configForm({ type: 'object', properties }, rest, (next) => {
+        const current = model.node(id).config || {};
+        /** @type {Record<string, any>} */
+        const merged = {}; // the keys keep their places
+        for (const [key, value] of Object.entries(current)) {
+          if (handled.includes(key)) merged[key] = value;
+          else if (next && key in next) merged[key] = next[key];
+        }
+        for (const [key, value] of Object.entries(next || {})) if (!(key in merged)) merged[key] = value;
+        run(commands.setNodeConfig, { id, config: merged });
+      }),
+    ];
   }
 
   /** @param {string} id */
