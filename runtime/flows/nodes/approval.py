@@ -65,6 +65,8 @@ APPROVER_SPEC_SCHEMA: dict[str, Any] = {
                 "type": {"const": "department_head"},
                 "levels": {"type": "integer", "minimum": 1, "maximum": 20},
                 "to_top": {"type": "boolean"},
+                # The manager of the user this field names (default: of the submitter).
+                "field": {"type": "string", "minLength": 1},
             },
         },
         {
