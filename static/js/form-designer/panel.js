@@ -4,6 +4,8 @@
  * (generated from the config schema by core/schema-form.js); with no selection, the form's own
  * settings (title, title field, public form). Every edit goes through a command.
  */
+import { conditionBuilder } from '../core/condition-builder.js';
+import { groupKind } from '../core/condition-tree.js';
 import { h } from '../core/dom.js';
 import { pick } from '../core/i18n.js';
 import { schemaForm } from '../core/schema-form.js';
@@ -120,6 +122,7 @@ export function fieldPanel(ctx, field, entry, problems) {
       checkRow('required', w('required'), field.required === true, flag('required')),
       checkRow('readonly', w('readonly'), field.readonly === true, flag('readonly')),
       checkRow('hidden', w('hidden'), field.hidden === true, flag('hidden'))),
+    conditionsEditor(ctx, field),
     hasOptions ? optionsEditor(ctx, field) : null,
     Object.keys(rest.properties).length
       ? h('fieldset', { class: 'fw-schema-form__group' }, h('legend', null, w('config')),
@@ -135,6 +138,40 @@ export function fieldPanel(ctx, field, entry, problems) {
       type: 'button', class: 'fw-button fw-designer__remove', dataset: { action: 'remove-field' },
       onClick: () => run(c.removeField, { key }),
     }, w('remove_field')));
+}
+
+const CONDITION_PROPERTIES = ['visible_when', 'required_when', 'readonly_when'];
+
+/** A root group with nothing in it: no condition at all. @param {Record<string, any>} tree */
+function isBare(tree) {
+  const kind = groupKind(tree);
+  return kind !== null && tree[kind].length === 0;
+}
+
+/**
+ * Show / require / read-only conditions, each edited with the condition builder over the form's
+ * other fields (labels shown, keys stored); an empty condition removes the property.
+ * @param {PanelContext} ctx
+ * @param {any} field
+ */
+function conditionsEditor(ctx, field) {
+  const { w, lang, run } = ctx;
+  const fields = (ctx.model.doc.fields || [])
+    .filter((/** @type {any} */ f) => f.key !== field.key)
+    .map((/** @type {any} */ f) => ({
+      key: f.key, type: f.type, label: f.label,
+      options: Array.isArray(f.config?.options) ? f.config.options : undefined,
+      result: typeof f.config?.result === 'string' ? f.config.result : undefined,
+    }));
+  return h('fieldset', { class: 'fw-schema-form__group fw-designer__conditions' },
+    h('legend', null, w('conditions')),
+    h('small', { class: 'fw-schema-form__help' }, w('conditions_help')),
+    CONDITION_PROPERTIES.map((name) => h('div', { class: 'fw-designer__condition', dataset: { conditionFor: name } },
+      h('h3', null, w(name)),
+      conditionBuilder(field[name] ?? null, {
+        fields, locale: lang, name,
+        onChange: (tree) => run(c.setProperty, { key: field.key, name, value: isBare(tree) ? undefined : tree }),
+      }))));
 }
 
 /**
