@@ -168,8 +168,10 @@ def test_an_automation_built_by_dragging_is_published_and_notifies(server, brows
     assert page.locator("[data-edge-id]").count() == 4
     # the last edge drawn from the condition is selected: give it its condition
     page.click("[data-edge-id=condition_1_action_1] .fd-edge__hit", force=True)
-    page.fill("[data-edge-condition]", '{"field": "city", "op": "eq", "value": "上海"}')
-    page.click("[data-action=apply-condition]")
+    # with the condition builder: city (城市) equals 上海
+    page.click("[data-edge-condition] [data-cond-action=add-leaf]")
+    page.select_option('[data-edge-condition] [data-cond-path="0"] select[data-cond=field]', "city")
+    page.select_option('[data-edge-condition] [data-cond-path="0"] select[data-cond=value]', "上海")
     shot(page, "flow-designer-automation-connected")
 
     # save (Ctrl+S) and publish: no problems
@@ -196,7 +198,7 @@ def test_an_automation_built_by_dragging_is_published_and_notifies(server, brows
     assert definition["trigger"] == {"type": "record_created"}
     assert {n["type"] for n in definition["nodes"]} == {"start", "condition", "action", "end"}
     branch = next(e for e in definition["edges"] if e["id"] == "condition_1_action_1")
-    assert branch["condition"] == {"field": "city", "op": "eq", "value": "上海"}
+    assert branch["condition"] == {"all": [{"field": "city", "op": "eq", "value": "上海"}]}
     action = next(n for n in definition["nodes"] if n["id"] == "action_1")
     assert action["config"]["action"] == "notify"
 

@@ -96,7 +96,7 @@ export function mount(el, boot) {
     }
     return (kind === 'node' ? placed.nodes : placed.edges)[id || ''] || [];
   };
-  const panel = createPanel(propsHost, { model, history, bus, palette, say, lang, readOnly, problemsOf });
+  const panel = createPanel(propsHost, { model, history, bus, palette, say, lang, readOnly, problemsOf, fields: boot.fields || [] });
   createTestRun(testHost, {
     app: boot.app, key: boot.key, form: boot.form ?? model.doc.form ?? null, fields: boot.fields || [], model, api, say,
     labelOf: (id) => (model.hasNode(id) ? pick(model.node(id).label, lang) || id : id),

@@ -5,6 +5,7 @@
  * and for a condition's branches: condition JSON, order, default). Every edit is a command.
  */
 
+import { conditionBuilder } from '../core/condition-builder.js';
 import { h } from '../core/dom.js';
 import { pick } from '../core/i18n.js';
 import { schemaForm } from '../core/schema-form.js';
@@ -19,9 +20,10 @@ import * as approvalEditors from './approvers.js';
 /**
  * @param {HTMLElement} host
  * @param {{model: import('./model.js').FlowModel, history: any, bus: any, palette: Palette, say: (k: string, p?: any) => string,
- *   lang: string, readOnly: boolean, problemsOf: (kind: 'node' | 'edge' | 'flow', id?: string) => any[]}} options
+ *   lang: string, readOnly: boolean, problemsOf: (kind: 'node' | 'edge' | 'flow', id?: string) => any[],
+ *   fields?: import('../core/condition-tree.js').FieldInfo[]}} options  fields: the flow's form (conditions)
  */
-export function createPanel(host, { model, history, bus, palette, say, lang, readOnly, problemsOf }) {
+export function createPanel(host, { model, history, bus, palette, say, lang, readOnly, problemsOf, fields = [] }) {
   /** @type {{kind: 'node' | 'edge', id: string} | null} */
   let selection = null;
   let editing = false; // a change made here: the panel keeps its inputs (and their focus)
@@ -170,9 +172,6 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
     ];
     if (source.type === 'condition') {
       const isDefault = edge.default === true;
-      const area = /** @type {HTMLTextAreaElement} */ (h('textarea', { class: 'fd-code', rows: 6, disabled: readOnly || isDefault, 'data-edge-condition': '' },
-        JSON.stringify(edge.condition ?? { all: [] }, null, 2)));
-      const error = h('p', { class: 'fd-error', hidden: true }, say('json_invalid'));
       parts.push(
         h('label', { class: 'fd-check' }, h('input', {
           type: 'checkbox', checked: isDefault, disabled: readOnly, 'data-edge-default': '',
@@ -192,18 +191,13 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
             run(commands.setEdgeCondition, { id, patch: { order: text === '' ? null : Math.max(0, Math.trunc(Number(text))) } });
           },
         })),
-        h('label', { class: 'fd-field' }, h('span', {}, say('condition')), area),
-        error,
-        readOnly || isDefault ? null : h('button', { type: 'button', class: 'fw-button', 'data-action': 'apply-condition',
-          onClick: () => {
-            try {
-              const condition = JSON.parse(area.value);
-              error.hidden = true;
-              run(commands.setEdgeCondition, { id, patch: { condition } });
-            } catch {
-              error.hidden = false;
-            }
-          } }, say('apply')),
+        h('div', { class: 'fd-field', 'data-edge-condition': '' }, h('span', {}, say('condition')),
+          isDefault
+            ? h('p', { class: 'fd-muted' }, say('default_branch'))
+            : conditionBuilder(edge.condition ?? { all: [] }, {
+              fields, locale: lang, name: 'edge-condition', disabled: readOnly,
+              onChange: (condition) => run(commands.setEdgeCondition, { id, patch: { condition } }),
+            })),
       );
     }
     if (!readOnly) {
@@ -230,9 +224,28 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
         }, h('option', { value: '' }, say('no_trigger')),
         palette.triggers.map((t) => h('option', { value: t.key, selected: t.key === trigger?.type }, `${pick(t.label, lang)} (${t.key})`)))),
     ];
-    if (trigger && entry?.config_schema?.properties && Object.keys(entry.config_schema.properties).length) {
+    const properties = { ...(entry?.config_schema?.properties || {}) };
+    const hasCondition = 'condition' in properties;
+    delete properties.condition; // edited with the condition builder below
+    if (trigger && Object.keys(properties).length) {
+      const { condition: _condition, ...rest } = settings;
       parts.push(h('h3', {}, say('trigger_config')),
-        configForm(entry.config_schema, settings, (next) => run(commands.setTrigger, { trigger: { type: trigger.type, ...next } })));
+        configForm({ ...entry?.config_schema, properties }, rest, (next) => {
+          const condition = model.doc.trigger?.condition;
+          run(commands.setTrigger, { trigger: { type: trigger.type, ...next, ...(condition === undefined ? {} : { condition }) } });
+        }));
+    }
+    if (trigger && hasCondition) {
+      parts.push(h('div', { class: 'fd-field', 'data-trigger-condition': '' }, h('span', {}, say('condition')),
+        conditionBuilder(settings.condition ?? null, {
+          fields, locale: lang, name: 'trigger-condition', disabled: readOnly,
+          onChange: (condition) => {
+            const { condition: _old, ...current } = model.doc.trigger || { type: trigger.type };
+            const kind = condition.all ? 'all' : 'any';
+            const empty = !condition[kind]?.length; // an empty condition: always
+            run(commands.setTrigger, { trigger: empty ? current : { ...current, condition } });
+          },
+        })));
     }
     return parts;
   }
