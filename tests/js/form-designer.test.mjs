@@ -133,6 +133,8 @@ const SECTION_CASES = [
   ['setSection columns', c.setSection, () => ({ index: 1, name: 'columns', value: 3 })],
   ['setSection title', c.setSection, () => ({ index: 1, name: 'title', value: { en: 'More' } })],
   ['setFormProperty public off → removed', c.setFormProperty, () => ({ name: 'public', value: undefined })],
+  ['replaceAll restores another version', c.replaceAll, () => ({ doc: flatForm() }),
+    (doc) => assert.equal(JSON.stringify(doc), JSON.stringify(flatForm()))],
 ];
 
 for (const [title, command, args, check] of CASES) {

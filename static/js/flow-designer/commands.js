@@ -6,7 +6,8 @@
  * `{remove}` removes, `node.remove` with `{restore}` puts back, and so on.
  */
 
-/** @typedef {import('./model.js').FlowModel} FlowModel */
+import { FlowModel } from './model.js';
+
 /** @typedef {{name: string, run(model: FlowModel, args: any): any}} Command */
 
 /** @type {Command} */
@@ -125,9 +126,24 @@ export const layout = {
   },
 };
 
+/**
+ * Replace the whole definition (restore a version as the draft): `{doc}`; undo gets the old
+ * document back the same way, so it is one step in the history.
+ * @type {Command}
+ */
+export const replaceAll = {
+  name: 'flow.replace',
+  /** @param {{doc: any}} args */
+  run(model, { doc }) {
+    const undo = { doc: model.doc };
+    model.doc = new FlowModel(doc).doc;
+    return undo;
+  },
+};
+
 /** Commands by name, for `batch`. */
 export const COMMANDS = Object.fromEntries(
-  [addNode, removeNode, moveNode, setNodeConfig, setLabel, connect, disconnect, setEdgeCondition, setTrigger, layout].map(
+  [addNode, removeNode, moveNode, setNodeConfig, setLabel, connect, disconnect, setEdgeCondition, setTrigger, layout, replaceAll].map(
     (c) => [c.name, c],
   ),
 );

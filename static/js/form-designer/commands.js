@@ -147,7 +147,21 @@ export const removeSection = layoutCommand('section.remove', (doc, { index }) =>
 export const setSection = layoutCommand('section.set', (doc, { index, name, value }) =>
   m.setSectionProperty(doc, index, name, value));
 
+/**
+ * Replace the whole definition (restore a version as the draft): `{doc}`; undo gets the old
+ * document back the same way, so it is one step in the history.
+ */
+export const replaceAll = {
+  name: 'form.replace',
+  /** @param {FormModel} model @param {{doc: m.Doc}} args */
+  run(model, { doc }) {
+    const undo = { doc: model.doc };
+    model.doc = m.clone(doc);
+    return undo;
+  },
+};
+
 export const COMMANDS = [
   addField, removeField, moveField, setProperty, setConfig, setLabel, renameField,
-  setFormProperty, addSection, removeSection, setSection,
+  setFormProperty, addSection, removeSection, setSection, replaceAll,
 ];
