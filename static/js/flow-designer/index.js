@@ -11,6 +11,7 @@ import { createBus } from '../core/bus.js';
 import { h } from '../core/dom.js';
 import { createHistory } from '../core/history.js';
 import { locale, pick, t } from '../core/i18n.js';
+import { historyLabel, versionsPanel } from '../core/versions.js';
 import * as commands from './commands.js';
 import { autoLayout } from './layout.js';
 import { FlowModel, portsOf as builtinPorts } from './model.js';
@@ -65,6 +66,7 @@ export function mount(el, boot) {
     readOnly ? null : button('save', () => save()),
     readOnly ? null : button('publish', () => publish(), { class: 'fw-button fw-button--primary fd-tool' }),
     button('shortcuts', () => toggleHelp()),
+    h('button', { type: 'button', class: 'fw-button fd-tool', 'data-action': 'history', onClick: () => openHistory() }, historyLabel(lang)),
     status);
   const paletteHost = h('aside', { class: 'fd-palette', 'aria-label': say('palette') });
   const canvasHost = h('div', { class: 'fd-canvas' });
@@ -273,6 +275,21 @@ export function mount(el, boot) {
     timer = setTimeout(() => save({ auto: true }), AUTOSAVE_MS);
   });
   bus.on('notice', (/** @type {string} */ text) => flash(text));
+
+  /** The version history; "restore as draft" is one undoable command, then the draft is saved. */
+  function openHistory() {
+    el.querySelector('[data-versions]')?.remove();
+    el.appendChild(versionsPanel({
+      app: boot.app, kind: 'flows', key: boot.key, api, locale: lang,
+      current: () => model.toJSON(),
+      onRestore: readOnly ? null : async (/** @type {any} */ doc) => {
+        view.select(null);
+        history.run(commands.replaceAll, { doc });
+        view.fit();
+        if (!(await save())) throw new Error(say('save_failed', { count: placed.flow.length + Object.keys(placed.nodes).length + Object.keys(placed.edges).length }));
+      },
+    }));
+  }
 
   /** @param {boolean} [on] */
   function toggleHelp(on) {

@@ -10,6 +10,7 @@ import { createBus } from '../core/bus.js';
 import { h } from '../core/dom.js';
 import { createHistory } from '../core/history.js';
 import { locale, t } from '../core/i18n.js';
+import { versionsPanel } from '../core/versions.js';
 import * as c from './commands.js';
 import { FormModel } from './model.js';
 import { createView } from './view.js';
@@ -55,7 +56,7 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
   const isDirty = () => JSON.stringify(model.doc) !== saved;
   const view = createView(el, {
     model, history, palette, lang, app, formKey,
-    actions: { save: () => void save(), publish: () => void publish(), undo, redo, toggleHelp },
+    actions: { save: () => void save(), publish: () => void publish(), undo, redo, toggleHelp, history: openHistory },
   });
 
   function undo() {
@@ -169,6 +170,19 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
     // Tests wait for this: the preview (or its problems) matches the model now.
     el.dataset.preview = 'fresh';
     showState();
+  }
+
+  /** The version history; "restore as draft" is one undoable command, then the draft is saved. */
+  function openHistory() {
+    el.querySelector('[data-versions]')?.remove();
+    el.appendChild(versionsPanel({
+      app, kind: 'forms', key: formKey, api, locale: lang,
+      current: () => model.toJSON(),
+      onRestore: async (/** @type {any} */ doc) => {
+        history.run(c.replaceAll, { doc });
+        if (!(await save())) throw new Error(view.problems().map((p) => p.message).join(' ') || w('status_problems', { count: view.problems().length }));
+      },
+    }));
   }
 
   function toggleHelp() {

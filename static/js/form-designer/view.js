@@ -6,6 +6,7 @@
  */
 import { append, h } from '../core/dom.js';
 import { pick, t } from '../core/i18n.js';
+import { historyLabel } from '../core/versions.js';
 import * as c from './commands.js';
 import * as m from './model.js';
 import { fieldPanel, formPanel } from './panel.js';
@@ -21,7 +22,7 @@ import { MESSAGES } from './words.js';
  * @property {string} lang
  * @property {string} app
  * @property {string} formKey
- * @property {{save: () => void, publish: () => void, undo: () => void, redo: () => void, toggleHelp: () => void}} actions
+ * @property {{save: () => void, publish: () => void, undo: () => void, redo: () => void, toggleHelp: () => void, history: () => void}} actions
  */
 
 const GROUPS = ['basic', 'choice', 'people', 'advanced'];
@@ -65,6 +66,7 @@ export function createView(root, ctx) {
     redoButton,
     h('button', { type: 'button', class: 'fw-button', dataset: { action: 'save' }, title: 'Ctrl+S', onClick: () => ctx.actions.save() }, w('save')),
     h('button', { type: 'button', class: 'fw-button fw-button--primary', dataset: { action: 'publish' }, onClick: () => ctx.actions.publish() }, w('publish')),
+    h('button', { type: 'button', class: 'fw-button', dataset: { action: 'history' }, onClick: () => ctx.actions.history() }, historyLabel(ctx.lang)),
     h('button', { type: 'button', class: 'fw-button', dataset: { action: 'help' }, title: '?', onClick: () => ctx.actions.toggleHelp() }, '?'),
   );
   const paletteBox = h('aside', { class: 'fw-designer__palette', 'aria-label': w('palette') });
