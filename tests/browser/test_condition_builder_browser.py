@@ -98,7 +98,7 @@ def test_a_show_condition_built_in_the_form_designer_works_on_the_public_form(co
     # the preview is the real form: 备注 is hidden until 展会 is chosen there too
     page.wait_for_selector("#fw-form-designer[data-preview=fresh]")
     preview = page.frame_locator(".fw-designer__frame")
-    assert not preview.locator("[name=remark]").is_visible()
+    preview.locator("[name=remark]").wait_for(state="hidden")
     preview.locator("[name=source]").select_option("expo")
     preview.locator("[name=remark]").wait_for(state="visible")
     shot(page, "condition-builder-01-form-designer")
@@ -133,7 +133,7 @@ def test_a_show_condition_built_in_the_form_designer_works_on_the_public_form(co
     visitor = context.browser.new_context(locale="zh-CN").new_page()
     visitor.goto(f"{served.base}/f/{APP}/{FORM}")
     visitor.wait_for_selector("[name=source]")
-    assert not visitor.locator("[name=remark]").is_visible()
+    visitor.locator("[name=remark]").wait_for(state="hidden")
     visitor.select_option("[name=source]", "web")
     assert not visitor.locator("[name=remark]").is_visible()
     shot(visitor, "condition-builder-02-public-hidden")
@@ -195,5 +195,44 @@ def test_an_edge_condition_built_in_the_flow_designer_is_saved_as_a_tree(context
             {"any": [{"field": first_key, "op": "is_not_empty"}]},
         ]
     }
+    page.close()
+    assert errors == []
+
+
+def save(page, flow: str) -> None:
+    """Ctrl+S and wait for the PUT of this save (not an earlier "saved" state)."""
+    with page.expect_response(
+        lambda r: r.request.method == "PUT" and r.url.endswith(f"/flows/{flow}")
+    ) as answer:
+        page.keyboard.press("Control+s")
+    assert answer.value.status == 200
+    page.wait_for_selector("[data-save-state=saved]")
+
+
+def test_a_trigger_condition_is_edited_with_the_builder(context, served):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{served.base}/builder/{APP}/flows/lead_conversion")
+    page.wait_for_selector("#fd-root[data-ready=true]")
+    # nothing selected: the flow panel shows the trigger; its condition is in the builder
+    builder = "[data-trigger-condition]"
+    row = f'{builder} [data-cond-path="0"]'
+    assert page.locator(f"{row} select[data-cond=field]").input_value() == "status"
+    assert page.locator(f"{row} select[data-cond=value]").input_value() == "SQL"
+    page.select_option(f"{row} select[data-cond=value]", "MQL")
+    shot(page, "condition-builder-05-trigger")
+    save(page, "lead_conversion")
+    stored = api(served, "GET", f"/api/apps/{APP}/flows/lead_conversion").json()
+    assert stored["definition"]["trigger"] == {
+        "type": "record_updated",
+        "fields": ["status"],
+        "condition": {"all": [{"field": "status", "op": "eq", "value": "MQL"}]},
+    }
+    # removing the only row removes the condition: the trigger fires always
+    page.click(f"{row} [data-cond-action=remove]")
+    save(page, "lead_conversion")
+    stored = api(served, "GET", f"/api/apps/{APP}/flows/lead_conversion").json()
+    assert stored["definition"]["trigger"] == {"type": "record_updated", "fields": ["status"]}
     page.close()
     assert errors == []
