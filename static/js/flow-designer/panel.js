@@ -2,7 +2,7 @@
 /**
  * The property panel: the flow (trigger), a node (label, config from its type's config schema;
  * action nodes pick an action and edit its params from the action's schema) or an edge (label,
- * and for a condition's branches: condition JSON, order, default). Every edit is a command.
+ * and for a condition's branches: the condition builder, order, default). Every edit is a command.
  */
 
 import { conditionBuilder } from '../core/condition-builder.js';
