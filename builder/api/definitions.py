@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -24,11 +25,15 @@ from runtime.http.deps import (
     now_utc,
 )
 from runtime.http.payload import require_text
+from runtime.org import service as org
 
 router = APIRouter(prefix="/api/apps", tags=["definitions"])
 
 
-def _version_out(row: Definition, *, with_doc: bool = False) -> dict[str, Any]:
+def _version_out(
+    row: Definition, *, with_doc: bool = False, names: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """A definition row; `names` (user id → username) adds who saved or published it."""
     out: dict[str, Any] = {
         "app": row.app_key,
         "kind": row.kind,
@@ -38,6 +43,8 @@ def _version_out(row: Definition, *, with_doc: bool = False) -> dict[str, Any]:
         "summary": row.summary,
         "created_at": iso_utc(row.created_at),
     }
+    if names is not None:
+        out["created_by"] = names.get(row.created_by_id) if row.created_by_id else None
     if with_doc:
         out["definition"] = row.doc
     return out
@@ -119,7 +126,8 @@ def list_versions(
     rows = store.list_versions(db, app_key=app, kind=kind, key=key)
     if not rows:
         raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app}.")
-    return {"items": [_version_out(r) for r in rows]}
+    names = {user_id: username for username, user_id in org.user_ids(db).items()}
+    return {"items": [_version_out(r, names=names) for r in rows]}
 
 
 @router.get("/{app}/{kind}/{key}/versions/{version}")

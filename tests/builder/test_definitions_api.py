@@ -33,6 +33,8 @@ def test_draft_publish_versions_and_diff(client, admin_headers):
     versions = client.get(f"{FORM}/versions", headers=admin_headers).json()["items"]
     assert [v["version"] for v in versions] == [1, 2]
     assert versions[1]["summary"].startswith("fields +1")
+    # v1 came with the shipped app (nobody); v2 was published by the admin's API key.
+    assert [v["created_by"] for v in versions] == [None, "admin"]
     diff = client.get(f"{FORM}/diff", params={"from": 1, "to": 2}, headers=admin_headers).json()
     assert diff["diff"]["fields"]["added"] == ["wechat"]
     old = client.get(f"{FORM}/versions/1", headers=admin_headers).json()["definition"]

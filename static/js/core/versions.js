@@ -166,7 +166,7 @@ export function versionsPanel({ app, kind, key, api = defaultApi, locale: lang, 
       h('td', null, radio('from', row.version)),
       h('td', null, radio('to', row.version)),
       h('td', null, h('strong', null, `v${row.version}`)),
-      h('td', null, when(row.created_at)),
+      h('td', null, when(row.created_at), row.created_by ? h('span', { class: 'fw-versions__by' }, ` · ${row.created_by}`) : null),
       h('td', null, row.summary || ''),
       h('td', null, onRestore
         ? h('button', { type: 'button', class: 'fw-button', 'data-action': 'restore', 'data-version': String(row.version), onClick: () => void restore(row.version) }, w('restore'))
