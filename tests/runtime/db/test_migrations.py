@@ -117,8 +117,9 @@ def test_file_links_migration_links_the_attachments_already_stored(tmp_path: Pat
             )
         conn.execute(
             text(
-                "INSERT INTO definitions (app_key, kind, key, version, status, doc, summary, created_at) "
-                "VALUES ('crm', 'forms', 'lead', 1, 'published', :doc, '', '2026-11-22 08:00:00')"
+                "INSERT INTO definitions (app_key, kind, key, version, status, doc, summary, "
+                "created_at) VALUES ('crm', 'forms', 'lead', 1, 'published', :doc, '', "
+                "'2026-11-22 08:00:00')"
             ),
             {"doc": json.dumps(doc)},
         )
