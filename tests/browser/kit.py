@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -50,6 +51,16 @@ class Served:
     base: str
     env: dict[str, str]
     admin_key: str
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call the API as the admin (its API key)."""
+        return httpx.request(
+            method,
+            f"{self.base}{path}",
+            headers={"Authorization": f"Bearer {self.admin_key}"},
+            timeout=10,
+            **kwargs,
+        )
 
     def run(self, *args: str) -> str:
         """Run a `formwork` command against the same database; return its last line."""
@@ -104,3 +115,20 @@ def serve(folder: Path, *, browser: bool = True) -> Iterator[Served]:
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def admin_context(browser: Any, served: Served, *, height: int = 1000) -> Iterator[Any]:
+    """A desktop browser context (zh-CN) logged in as the admin at /builder."""
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": height})
+    page = ctx.new_page()
+    page.goto(f"{served.base}/login?next=/builder")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{served.base}/builder")
+    page.close()
+    try:
+        yield ctx
+    finally:
+        ctx.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.kit import PASSWORD, shot
+from tests.browser.kit import admin_context, shot
 
 pytestmark = pytest.mark.browser
 
@@ -19,27 +19,13 @@ SHOW = f'{PANEL} [data-condition-for="visible_when"]'
 
 
 def api(served, method: str, path: str, **kwargs) -> httpx.Response:
-    return httpx.request(
-        method,
-        f"{served.base}{path}",
-        headers={"Authorization": f"Bearer {served.admin_key}"},
-        timeout=10,
-        **kwargs,
-    )
+    return served.api(method, path, **kwargs)
 
 
 @pytest.fixture(scope="module")
 def context(browser, served):
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1100})
-    page = ctx.new_page()
-    page.goto(f"{served.base}/login?next=/builder")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{served.base}/builder")
-    page.close()
-    yield ctx
-    ctx.close()
+    with admin_context(browser, served, height=1100) as ctx:
+        yield ctx
 
 
 def draft_json(page) -> dict:

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from tests.browser.kit import PASSWORD, shot
+from tests.browser.kit import admin_context, shot
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +19,8 @@ DESIGNER = "#fw-form-designer"
 
 @pytest.fixture(scope="module")
 def context(browser, served):
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.goto(f"{served.base}/login?next=/builder")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{served.base}/builder")
-    page.close()
-    yield ctx
-    ctx.close()
+    with admin_context(browser, served) as ctx:
+        yield ctx
 
 
 def draft_json(page) -> dict:

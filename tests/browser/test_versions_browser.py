@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.kit import PASSWORD, shot
+from tests.browser.kit import admin_context, shot
 
 pytestmark = pytest.mark.browser
 
@@ -44,27 +44,13 @@ def form_v2() -> dict:
 
 
 def api(served, method: str, path: str, body: object | None = None) -> httpx.Response:
-    return httpx.request(
-        method,
-        f"{served.base}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {served.admin_key}"},
-        timeout=10,
-    )
+    return served.api(method, path, json=body)
 
 
 @pytest.fixture(scope="module")
 def context(browser, served):
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.goto(f"{served.base}/login?next=/builder")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{served.base}/builder")
-    page.close()
-    yield ctx
-    ctx.close()
+    with admin_context(browser, served) as ctx:
+        yield ctx
 
 
 def test_form_history_shows_the_diff_and_restores_v1_as_the_draft(context, served):
