@@ -102,6 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _out(f"open:        {base}/")
     _out(f"lead form:   {base}/f/crm/lead")
     _out(f"leads:       {base}/apps/crm/lead")
+    _out(f"builder:     {base}/builder  (as admin)")
     _out(f"API docs:    {base}/docs")
     os.environ["FORMWORK_DATABASE_URL"] = url
     return cmd_serve(args)

@@ -21,6 +21,7 @@ WORDS = {
     "logout": {"zh-CN": "退出", "en": "Log out"},
     "notifications": {"zh-CN": "通知", "en": "Notifications"},
     "todo_link": {"zh-CN": "待办", "en": "To do"},
+    "builder_link": {"zh-CN": "设计器", "en": "Builder"},
     "no_notifications": {"zh-CN": "暂无通知", "en": "No notifications"},
     "mark_all_read": {"zh-CN": "全部标为已读", "en": "Mark all as read"},
     "unread": {"zh-CN": "未读", "en": "unread"},

@@ -81,3 +81,15 @@ def test_head_chain_walks_up_to_the_top(db):
     directory = org.directory(db)
     assert directory.head_chain("north_a") == ["wang", "zhao", "admin"]
     assert directory.head_chain("admin") == []
+
+
+def test_the_top_bar_links_the_builder_for_admins_only(client):
+    login(client)
+    assert 'href="/builder"' in client.get("/").text
+    client.post("/logout", headers={"X-CSRF-Token": client.cookies.get("fw_csrf", "")})
+    client.cookies.clear()
+    login(client, username="north_a")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "north_a" in page.text  # logged in as the rep …
+    assert 'href="/builder"' not in page.text  # … who gets no builder link
