@@ -55,6 +55,17 @@ WORDS = {
         "en": "A key starts with a-z and holds only a-z, 0-9 and _.",
     },
     "key_taken": {"zh-CN": "该标识已被使用。", "en": "This key is already used."},
+    "duplicate": {"zh-CN": "复制", "en": "Duplicate"},
+    "delete": {"zh-CN": "删除", "en": "Delete"},
+    "duplicate_ask": {
+        "zh-CN": "复制 {key} 为新的草稿，新标识：",
+        "en": "Copy {key} into a new draft with the key:",
+    },
+    "delete_ask": {
+        "zh-CN": "删除 {key} 及其全部版本？此操作不能撤销。",
+        "en": "Delete {key} and all its versions? This cannot be undone.",
+    },
+    "deleted": {"zh-CN": "已删除 {key}。", "en": "{key} deleted."},
     "admin_only": {
         "zh-CN": "只有管理员可以使用设计器。",
         "en": "Only administrators may use the builder.",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builder.diff import diff_definitions, summarize
@@ -165,3 +165,99 @@ def _derive_form_structures(
     if records.lookup_fields(doc) != records.lookup_fields(previous.doc if previous else {}):
         records.rebuild_keys(db, form=records.load_form(db, app_key=app_key, form_key=key))
     indexes.sync_indexes(db, app_key=app_key, form_key=key, doc=doc)
+
+
+def duplicate(
+    db: Session,
+    *,
+    app_key: str,
+    kind: str,
+    key: str,
+    new_key: str,
+    user_id: int | None,
+    now: datetime,
+) -> Definition:
+    """A draft `new_key` holding `key`'s current document (its draft, else its latest version)."""
+    check_kind(kind)
+    if store.current_doc(db, app_key=app_key, kind=kind, key=new_key) is not None:
+        message = f"{app_key}/{kind}/{new_key} exists already."
+        raise Conflict("key_taken", message, [Problem("key_taken", message, field="key")])
+    doc = store.current_doc(db, app_key=app_key, kind=kind, key=key)
+    if doc is None:
+        raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app_key}.")
+    copy = {**doc, "key": new_key}
+    return save_draft(
+        db, app_key=app_key, kind=kind, key=new_key, doc=copy, user_id=user_id, now=now
+    )
+
+
+def uses(db: Session, *, app_key: str, kind: str, key: str) -> list[str]:
+    """What keeps a definition from being deleted: records of a form, flows routing it,
+    instances of a flow (their history names its versions), flows starting it as a subflow."""
+    from runtime.flows.models import FlowInstance  # the shell's models, only for this check
+    from runtime.records.models import Record
+
+    found: list[str] = []
+    if kind == "forms":
+        count = db.scalar(
+            select(func.count(Record.id)).where(Record.app_key == app_key, Record.form_key == key)
+        )
+        if count:
+            found.append(f"{count} record(s)")
+    if kind == "flows":
+        count = db.scalar(
+            select(func.count(FlowInstance.id)).where(
+                FlowInstance.app_key == app_key, FlowInstance.flow_key == key
+            )
+        )
+        if count:
+            found.append(f"{count} run(s)")
+    if kind == "forms":
+        for form_key in store.list_keys(db, app_key=app_key, kind="forms"):
+            doc = store.current_doc(db, app_key=app_key, kind="forms", key=form_key) or {}
+            if form_key != key and any(
+                (field.get("config") or {}).get("form") == key for field in doc.get("fields") or ()
+            ):
+                found.append(f"form {form_key} (relation)")
+    for flow_key in store.list_keys(db, app_key=app_key, kind="flows"):
+        if kind == "flows" and flow_key == key:
+            continue
+        doc = store.current_doc(db, app_key=app_key, kind="flows", key=flow_key) or {}
+        if kind == "forms" and doc.get("form") == key:
+            found.append(f"flow {flow_key}")
+        if kind == "flows" and any(
+            node.get("type") == "subflow" and (node.get("config") or {}).get("flow") == key
+            for node in doc.get("nodes") or ()
+        ):
+            found.append(f"flow {flow_key} (subflow)")
+    return found
+
+
+def delete(db: Session, *, app_key: str, kind: str, key: str) -> int:
+    """Delete a definition, its draft and every version; refused (409) while in use."""
+    check_kind(kind)
+    rows = list(
+        db.scalars(
+            select(Definition).where(
+                Definition.app_key == app_key, Definition.kind == kind, Definition.key == key
+            )
+        )
+    )
+    if not rows:
+        raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app_key}.")
+    in_use = uses(db, app_key=app_key, kind=kind, key=key)
+    if in_use:
+        message = f"{app_key}/{kind}/{key} is in use: {', '.join(in_use)}."
+        raise Conflict("in_use", message, [Problem("in_use", message, params={"uses": in_use})])
+    if kind == "forms":  # its field indexes go with it
+        latest = max(rows, key=lambda row: row.version)
+        fields = [
+            {k: v for k, v in f.items() if k != "indexed"} for f in latest.doc.get("fields", [])
+        ]
+        indexes.sync_indexes(
+            db, app_key=app_key, form_key=key, doc={**latest.doc, "fields": fields}
+        )
+    for row in rows:
+        db.delete(row)
+    db.flush()
+    return len(rows)

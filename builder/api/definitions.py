@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Response
 
 from builder import bundle as bundles
 from builder import publish as publishing
@@ -13,10 +14,11 @@ from builder.diff import diff_definitions
 from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
-from runtime.errors import NotFound
+from runtime.errors import InvalidInput, NotFound, Problem
 from runtime.http.deps import (
     DB,
     MAX_DB_INT,
+    SLUG_PATTERN,
     AdminUser,
     CurrentUser,
     SlugPath,
@@ -28,6 +30,7 @@ from runtime.http.payload import require_text
 from runtime.org import service as org
 
 router = APIRouter(prefix="/api/apps", tags=["definitions"])
+SLUG = re.compile(SLUG_PATTERN)
 
 
 def _version_out(
@@ -105,6 +108,38 @@ def put_draft(
     )
     commit(db)
     return _version_out(row, with_doc=True)
+
+
+@router.post("/{app}/{kind}/{key}/duplicate", status_code=201)
+def duplicate_definition(
+    app: SlugPath,
+    kind: SlugPath,
+    key: SlugPath,
+    body: Annotated[dict[str, Any], Body()],
+    db: DB,
+    user: AdminUser,
+) -> dict[str, Any]:
+    """A new draft `{"key": …}` holding this definition's current document (not published)."""
+    require_text(body)
+    new_key = body.get("key")
+    if not isinstance(new_key, str) or not SLUG.match(new_key):
+        message = "The new key starts with a-z and holds only a-z, 0-9 and _."
+        raise InvalidInput("invalid_key", message, [Problem("invalid_key", message, field="key")])
+    row = publishing.duplicate(
+        db, app_key=app, kind=kind, key=key, new_key=new_key, user_id=user.id, now=now_utc()
+    )
+    commit(db)
+    return _version_out(row, with_doc=True)
+
+
+@router.delete("/{app}/{kind}/{key}", status_code=204)
+def delete_definition(
+    app: SlugPath, kind: SlugPath, key: SlugPath, db: DB, _user: AdminUser
+) -> Response:
+    """Delete a form or flow with its draft and versions; 409 `in_use` while anything uses it."""
+    publishing.delete(db, app_key=app, kind=kind, key=key)
+    commit(db)
+    return Response(status_code=204)
 
 
 @router.post("/{app}/{kind}/{key}/publish")

@@ -128,3 +128,60 @@ def test_shipped_flows_are_published_and_validated(client, admin_headers):
     found = {(e["code"], e["pointer"]) for e in response.json()["errors"]}
     assert ("unknown_form", "/form") in found
     assert any(code == "dangling_edge" for code, _ in found)
+
+
+def test_duplicate_makes_a_draft_and_delete_is_refused_while_in_use(
+    client, admin_headers, rep_headers
+):
+    base = "/api/apps/crm"
+    copied = client.post(
+        f"{base}/forms/followup/duplicate", json={"key": "visit_note"}, headers=admin_headers
+    )
+    assert copied.status_code == 201, copied.text
+    assert copied.json()["status"] == "draft"
+    assert copied.json()["definition"]["key"] == "visit_note"
+    again = client.post(
+        f"{base}/forms/followup/duplicate", json={"key": "visit_note"}, headers=admin_headers
+    )
+    assert (again.status_code, again.json()["errors"][0]["code"]) == (409, "key_taken")
+    bad = client.post(
+        f"{base}/forms/followup/duplicate", json={"key": "Bad Key"}, headers=admin_headers
+    )
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "key")
+    # A form that flows route and records fill cannot go; the unused copy can.
+    refused = client.delete(f"{base}/forms/lead", headers=admin_headers)
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "in_use"
+    assert "flow lead_routing" in refused.json()["errors"][0]["message"]
+    assert client.delete(f"{base}/forms/visit_note", headers=rep_headers).status_code == 403
+    assert client.delete(f"{base}/forms/visit_note", headers=admin_headers).status_code == 204
+    assert client.get(f"{base}/forms/visit_note", headers=admin_headers).status_code == 404
+    assert client.delete(f"{base}/forms/visit_note", headers=admin_headers).status_code == 404
+
+
+def test_a_flow_that_ran_is_kept_and_a_flow_never_run_can_go(
+    client, admin_headers, session_factory
+):
+    from tests.runtime.records.test_records_in_flow import headers_for, small_quote
+
+    base = "/api/apps/crm/flows"
+    copied = client.post(
+        f"{base}/lead_routing/duplicate", json={"key": "lead_routing_copy"}, headers=admin_headers
+    )
+    assert copied.status_code == 201, copied.text
+    published = client.post(f"{base}/lead_routing_copy/publish", headers=admin_headers)
+    assert published.status_code == 200, published.text
+    lead = client.post(
+        "/api/apps/crm/forms/lead/records",
+        json={"name": "删测", "company": "删除测试公司", "phone": "13955550000"},
+        headers=admin_headers,
+    )
+    assert lead.status_code == 201
+    # The copy has not run (automations run in the background pass): it can be deleted.
+    assert client.delete(f"{base}/lead_routing_copy", headers=admin_headers).status_code == 204
+    # A quote a rep saves starts the quote approval: that flow has a history now and stays.
+    small_quote(client, headers_for(session_factory, "north_a"))
+    kept = client.delete(f"{base}/quote_approval", headers=admin_headers)
+    assert kept.status_code == 409
+    assert "1 run(s)" in kept.json()["errors"][0]["message"]
+    assert client.get(f"{base}/quote_approval", headers=admin_headers).status_code == 200

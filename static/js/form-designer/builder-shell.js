@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The builder shell (`/builder`): create a new form (opens the designer on an empty draft) and
- * import an app bundle through the definitions API. Export is a plain link.
+ * The builder shell (`/builder`): create a new form (opens the designer on an empty draft),
+ * duplicate or delete a form or flow, and import an app bundle through the definitions API.
+ * Export is a plain link.
  */
 import { ApiError, api } from '../core/api.js';
 
@@ -58,6 +59,36 @@ function start() {
       window.location.href = `/builder/${encodeURIComponent(app)}/forms/${encodeURIComponent(key)}${query}`;
     });
   }
+  // Duplicate (a new draft, opened in its designer) and delete (refused while in use: the
+  // server says by what).
+  root.addEventListener('click', async (event) => {
+    const button = /** @type {HTMLElement} */ (event.target).closest?.('button[data-action]');
+    const item = button?.closest('[data-definition]');
+    if (!button || !item) return;
+    const [kind, key] = (item.getAttribute('data-definition') || '').split('/');
+    const app = /** @type {HTMLElement} */ (button).dataset.app || '';
+    const path = `/api/apps/${encodeURIComponent(app)}/${kind}/${encodeURIComponent(key)}`;
+    try {
+      if (button.getAttribute('data-action') === 'duplicate') {
+        const newKey = (window.prompt(fill(words.duplicate_ask, { key }), `${key}_copy`) || '').trim();
+        if (!newKey) return;
+        const problem = newKeyProblem(newKey, [], words);
+        if (problem) {
+          say(problem, 'error');
+          return;
+        }
+        await api(`${path}/duplicate`, { method: 'POST', body: { key: newKey } });
+        window.location.href = `/builder/${encodeURIComponent(app)}/${kind}/${encodeURIComponent(newKey)}`;
+      } else if (button.getAttribute('data-action') === 'delete') {
+        if (!window.confirm(fill(words.delete_ask, { key }))) return;
+        await api(path, { method: 'DELETE' });
+        item.remove();
+        say(fill(words.deleted, { key }), 'ok');
+      }
+    } catch (error) {
+      say(error instanceof ApiError ? error.message : String(error), 'error');
+    }
+  });
   const input = /** @type {HTMLInputElement | null} */ (root.querySelector('input[data-action="import"]'));
   input?.addEventListener('change', async () => {
     const file = input.files?.[0];
