@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from builder import pages
 from builder.palette import flow_palette
 from runtime.definitions import store
 from runtime.errors import NotFound
@@ -27,10 +28,9 @@ from runtime.pages import render
 router = APIRouter(include_in_schema=False)
 
 WORDS = {
+    # The shell's own words for the same things (one name for the builder everywhere).
+    **{key: pages.WORDS[key] for key in ("builder", "draft", "published")},
     "flow_designer": {"zh-CN": "流程设计", "en": "Flow designer"},
-    "builder": {"zh-CN": "搭建", "en": "Builder"},
-    "draft": {"zh-CN": "草稿", "en": "draft"},
-    "published": {"zh-CN": "已发布 v{version}", "en": "published v{version}"},
     "new": {"zh-CN": "未发布", "en": "not published"},
     "loading": {"zh-CN": "正在加载设计器…", "en": "Loading the designer…"},
 }
