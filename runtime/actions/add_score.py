@@ -84,16 +84,7 @@ class AddScore(ActionType):
         field = str(ctx.params.get("field") or "score")
         before = _number(record.data.get(field))
         after = before + points
-        records.update_record(
-            ctx.db,
-            record=record,
-            raw={field: str(after)},
-            expected_version=None,
-            actor=None,
-            now=ctx.now,
-            via="flow",
-            system=True,
-        )
+        _write(ctx, record, field, after)
         result: dict[str, Any] = {"field": field, "from": str(before), "to": str(after), **why}
         threshold = ctx.params.get("threshold")
         crossing = threshold is not None and before < Decimal(str(threshold)) <= after
@@ -167,6 +158,20 @@ def decay_factor(age: timedelta, half_life: timedelta) -> Decimal:
     return Decimal(0.5 ** (age / half_life))
 
 
+def _write(ctx: ActionContext, record: Record, field: str, value: Decimal) -> None:
+    """The score as the system writes it (a read-only field, through the records service)."""
+    records.update_record(
+        ctx.db,
+        record=record,
+        raw={field: str(value)},
+        expected_version=None,
+        actor=None,
+        now=ctx.now,
+        via="flow",
+        system=True,
+    )
+
+
 def lost_points(
     ledger: Iterable[tuple[datetime, Decimal]], *, now: datetime, half_life: timedelta
 ) -> Decimal:
@@ -232,16 +237,7 @@ def _decay(ctx: ActionContext, record: Record) -> dict[str, Any]:
         return {"skipped": "nothing more has decayed", "lost": str(target), **why}
     before = _number(record.data.get(field))
     after = before - (target - applied)
-    records.update_record(
-        ctx.db,
-        record=record,
-        raw={field: str(after)},
-        expected_version=None,
-        actor=None,
-        now=ctx.now,
-        via="flow",
-        system=True,
-    )
+    _write(ctx, record, field, after)
     if counter is None:
         ctx.db.add(SerialCounter(scope=scope, value=int(target)))
     else:
