@@ -24,6 +24,7 @@ from runtime.definitions import store
 from runtime.errors import InvalidInput, NotFound, Problem
 from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.flows.visibility import without_fields
 from runtime.org.models import User
 from runtime.records import query as record_query
 from runtime.records import service as records
@@ -337,7 +338,7 @@ def run_steps(
             if runsteps.reads_hidden(used, hidden) and step["output"]:
                 for name in runsteps.TEXT_RESULTS:
                     step["output"].pop(name, None)
-        step = runsteps.without_fields(step, hidden)
+        step = without_fields(step, hidden)
         step["at"] = iso_utc(row.at)
         step["ms"] = _ms(previous, row.at)
         previous = row.at

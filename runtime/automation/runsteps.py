@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runtime.flows.visibility import without_fields as without_fields  # run-log steps use it
 from runtime.i18n import text
 
 REDACTED = "•••"
@@ -21,7 +22,6 @@ ADDRESS_KEYS = frozenset({"url", "webhook", "headers"})
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 FORMULA_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)(?:\.[a-z][a-z0-9_]*)?\}")
 TEXT_RESULTS = ("title", "body", "subject")  # rendered texts an action reports back
-REVEALING = frozenset({"assigned", "assignee", "from", "to"})  # keys next to "field" with its value
 
 
 def condition_fields(tree: Any) -> list[str]:
@@ -64,31 +64,6 @@ def redact(value: Any, *, admin: bool) -> Any:
     if isinstance(value, list):
         return [redact(item, admin=admin) for item in value]
     return value
-
-
-def without_fields(value: Any, hidden: set[str]) -> Any:
-    """Field values of `hidden` fields left out wherever a step carries record data."""
-    if not hidden:
-        return value
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in ("fields", "values", "record") and isinstance(item, Mapping):
-                out[key] = {k: v for k, v in item.items() if k not in hidden}
-            elif key == "changes" and isinstance(item, list):
-                out[key] = [c for c in item if not _is_hidden_change(c, hidden)]
-            elif key == "field" and item in hidden and REVEALING.intersection(value):
-                return {"field": item, "hidden": True}  # an assignee or a score of that field
-            else:
-                out[key] = without_fields(item, hidden)
-        return out
-    if isinstance(value, list):
-        return [without_fields(item, hidden) for item in value]
-    return value
-
-
-def _is_hidden_change(change: Any, hidden: set[str]) -> bool:
-    return isinstance(change, Mapping) and change.get("field") in hidden
 
 
 def reads_hidden(params: Mapping[str, Any], hidden: set[str]) -> bool:

@@ -18,7 +18,6 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from runtime.automation.runsteps import without_fields
 from runtime.db.prepared import Prepared, store_versioned
 from runtime.db.types import iso_utc
 from runtime.definitions import store
@@ -28,6 +27,7 @@ from runtime.fields import field_types
 from runtime.flows import effects as fx
 from runtime.flows import engine
 from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.flows.visibility import without_fields
 from runtime.org import service as org
 from runtime.org.models import User
 from runtime.records import service as records
