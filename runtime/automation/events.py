@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from runtime.automation.models import Event
 from runtime.db.prepared import Prepared
+
+log = logging.getLogger(__name__)
 
 CAUSE = "automation_cause"  # Session.info key: (event id, depth) while an event is handled
 WRITTEN = "automation_events_written"  # Session.info key: this transaction wrote events
@@ -99,3 +102,42 @@ def _wake(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(WRITTEN, None)
+
+
+class CommitWoken(threading.Thread):
+    """A daemon thread that runs `work()` at once when a commit in this process wrote events,
+    and every `interval` seconds (None: only when woken). Subclasses define `work`.
+
+    The outer loop of a background job: a failed `work()` is logged; the next one retries.
+    """
+
+    def __init__(self, name: str, *, interval: float | None, at_start: bool = False) -> None:
+        super().__init__(name=name, daemon=True)
+        self.interval = interval
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.passes = 0
+        self._unsubscribe = on_commit(self.wake.set)
+        if at_start:
+            self.wake.set()  # one pass at once: whatever was left pending
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.wake.wait(self.interval)
+            self.wake.clear()
+            if self.stopping.is_set():
+                break
+            try:
+                self.work()
+            except Exception:
+                log.exception("%s: pass failed", self.name)
+            self.passes += 1
+
+    def stop(self) -> None:
+        self._unsubscribe()
+        self.stopping.set()
+        self.wake.set()
+        self.join(timeout=10)

@@ -8,7 +8,6 @@ transaction, until the server stops.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,9 +63,10 @@ def run_once(
     return events, timers
 
 
-class BackgroundLoop(threading.Thread):
+class BackgroundLoop(events.CommitWoken):
     """Runs a pass every `interval` seconds, and at once when a commit in this process wrote
-    events (so a trigger does not wait for the next poll)."""
+    events (so a trigger does not wait for the next poll). Events and timers stay pending until
+    a pass that handles them commits."""
 
     def __init__(
         self,
@@ -76,36 +76,14 @@ class BackgroundLoop(threading.Thread):
         outbound: outbox.Outbound | None = None,
         files: Collector | None = None,
     ) -> None:
-        super().__init__(name="formwork-background", daemon=True)
+        super().__init__("formwork-background", interval=interval)
         self.factory = factory
-        self.interval = interval
         self.outbound = outbound
         self.files = files  # unused uploads collected hourly (decision 0009)
-        self.stopping = threading.Event()
-        self.wake = threading.Event()
-        self.passes = 0
-        self._unsubscribe = events.on_commit(self.wake.set)
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            self.wake.wait(self.interval)
-            self.wake.clear()
-            if self.stopping.is_set():
-                break
-            # The outer loop of a background job: a failed pass is logged; the next one retries
-            # (events and timers stay pending until a pass that handles them commits).
-            try:
-                now = datetime.now(UTC)
-                with events.no_wake():
-                    run_once(self.factory, now=now, outbound=self.outbound)
-                if self.files is not None:
-                    self.files.maybe_run(now)
-            except Exception:
-                log.exception("background pass failed")
-            self.passes += 1
-
-    def stop(self) -> None:
-        self._unsubscribe()
-        self.stopping.set()
-        self.wake.set()
-        self.join(timeout=10)
+    def work(self) -> None:
+        now = datetime.now(UTC)
+        with events.no_wake():
+            run_once(self.factory, now=now, outbound=self.outbound)
+        if self.files is not None:
+            self.files.maybe_run(now)

@@ -170,34 +170,14 @@ def run_scheduler(
         stopping.wait(interval)
 
 
-class Kicker(threading.Thread):
+class Kicker(events.CommitWoken):
     """In `formwork serve` with a broker: right after a commit of this process wrote events or
     outbox items, offer them to the workers (the scheduler's poll is the safety net)."""
 
     def __init__(self, queue: Queue, factory: sessionmaker[Session]) -> None:
-        super().__init__(name="formwork-kicker", daemon=True)
+        super().__init__("formwork-kicker", interval=None, at_start=True)
         self.queue = queue
         self.factory = factory
-        self.stopping = threading.Event()
-        self.wake = threading.Event()
-        self.passes = 0
-        self._unsubscribe = events.on_commit(self.wake.set)
 
-    def run(self) -> None:
-        self.wake.set()  # once at start: whatever was left pending
-        while not self.stopping.is_set():
-            self.wake.wait()
-            self.wake.clear()
-            if self.stopping.is_set():
-                break
-            try:
-                offer_ready(self.queue, self.factory, now=datetime.now(UTC))
-            except Exception:
-                log.exception("offering work to the workers failed")
-            self.passes += 1
-
-    def stop(self) -> None:
-        self._unsubscribe()
-        self.stopping.set()
-        self.wake.set()
-        self.join(timeout=10)
+    def work(self) -> None:
+        offer_ready(self.queue, self.factory, now=datetime.now(UTC))
