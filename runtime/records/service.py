@@ -72,6 +72,7 @@ class FormVersion:
     version: int
     doc: Mapping[str, Any]
     compiled: CompiledForm
+    attachment_keys: tuple[str, ...] = ()  # fields whose files the record links (file_links)
 
     @property
     def field_types(self) -> dict[str, str]:
@@ -113,7 +114,9 @@ def _compiled(
     cached = _COMPILED.get(cache_key)
     if cached is None:
         doc = store.published_doc(db, stamp=stamp)
-        cached = FormVersion(app_key, form_key, stamp.version, doc, compile_form(doc))
+        cached = FormVersion(
+            app_key, form_key, stamp.version, doc, compile_form(doc), attachment_fields(doc)
+        )
         if len(_COMPILED) > 512:
             _COMPILED.clear()
         _COMPILED[cache_key] = cached
@@ -461,7 +464,7 @@ def _write_file_links(
     db: Session, form: FormVersion, record_id: int, data: Mapping[str, Any], *, replace: bool
 ) -> None:
     """Link the files the record's attachment fields name (downloads follow the links)."""
-    fields = attachment_fields(form.doc)
+    fields = form.attachment_keys
     if not fields:
         return
     if replace:
@@ -580,7 +583,7 @@ def update_record(
     _store_update(db, record, form, data, now)
     if any(change["field"] in lookup_fields(form.doc) for change in changes):
         _write_keys(db, form, record.id, record.data, replace=True)
-    if any(change["field"] in attachment_fields(form.doc) for change in changes):
+    if any(change["field"] in form.attachment_keys for change in changes):
         _write_file_links(db, form, record.id, record.data, replace=True)
     actor_id = actor.id if actor else None
     _audit(db, record.id, "updated", actor_id, via, changes, now)
