@@ -229,6 +229,21 @@ def group_commits(url: str) -> tuple[float, float] | None:
     )
 
 
+def fresh_database(url: str, suffix: str) -> str:
+    """An empty PostgreSQL database beside `url`'s (dropped first if it exists)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    name = f"{target.database}{suffix}"
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return target.set(database=name).render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
@@ -263,6 +278,10 @@ def main() -> None:
                 f" ×{args.pg_workers} workers" if args.pg_workers > 1 else ""
             )
             targets.append((label, args.postgres, args.pg_workers, False))
+            if args.automations:
+                targets.append(
+                    ("PostgreSQL + automations", fresh_database(args.postgres, "_auto"), 1, True)
+                )
         for label, url, workers, automations in targets:
             process, form_url = start_formwork(url, workers, automations=automations)
             try:

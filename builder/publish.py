@@ -13,7 +13,7 @@ from builder.diff import diff_definitions, summarize
 from builder.validate.flows import validate_flow
 from builder.validate.forms import validate_form
 from runtime.actions import action_types
-from runtime.definitions import store
+from runtime.definitions import flow_schema, store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidDefinition, NotFound, Problem
 from runtime.org.models import Role
@@ -165,6 +165,7 @@ def _derive_form_structures(
     if records.lookup_fields(doc) != records.lookup_fields(previous.doc if previous else {}):
         records.rebuild_keys(db, form=records.load_form(db, app_key=app_key, form_key=key))
     indexes.sync_indexes(db, app_key=app_key, form_key=key, doc=doc)
+    indexes.create_statistics(db, doc=doc)
 
 
 def duplicate(
@@ -176,8 +177,10 @@ def duplicate(
     new_key: str,
     user_id: int | None,
     now: datetime,
-) -> Definition:
-    """A draft `new_key` holding `key`'s current document (its draft, else its latest version)."""
+) -> tuple[Definition, list[Problem]]:
+    """A draft `new_key` holding `key`'s current document (its draft, else its latest version),
+    and the copy's problems. A flow draft saved with problems (decision 0011) is copied with
+    them, as a draft that fits the flow meta-schema is saved; anything else must validate."""
     check_kind(kind)
     if store.current_doc(db, app_key=app_key, kind=kind, key=new_key) is not None:
         message = f"{app_key}/{kind}/{new_key} exists already."
@@ -186,9 +189,17 @@ def duplicate(
     if doc is None:
         raise NotFound("definition_not_found", f"No {kind} definition {key!r} in {app_key}.")
     copy = {**doc, "key": new_key}
-    return save_draft(
+    if kind == "flows" and flow_schema.flow_validator().is_valid(copy):
+        store.load_app(db, app_key=app_key)
+        problems = validate(db, app_key=app_key, kind=kind, key=new_key, doc=copy)
+        row = store.save_draft(
+            db, app_key=app_key, kind=kind, key=new_key, doc=copy, user_id=user_id, now=now
+        )
+        return row, problems
+    row = save_draft(
         db, app_key=app_key, kind=kind, key=new_key, doc=copy, user_id=user_id, now=now
     )
+    return row, []
 
 
 def uses(db: Session, *, app_key: str, kind: str, key: str) -> list[str]:

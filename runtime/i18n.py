@@ -32,6 +32,11 @@ def text(label: Mapping[str, str] | str | None, locale: str) -> str:
     return label.get(locale) or label.get(DEFAULT_LOCALE) or label.get("en") or ""
 
 
+def texts(words: Mapping[str, Mapping[str, str] | str], locale: str) -> dict[str, str]:
+    """A page's word table (key → {locale: text}) in `locale`."""
+    return {key: text(value, locale) for key, value in words.items()}
+
+
 def message(messages: Messages, code: str, locale: str, **params: object) -> str:
     """Format the message for `code` in `locale`; unknown codes fall back to the code itself."""
     by_locale = messages.get(code)

@@ -32,6 +32,17 @@ _COUNTERS = table("serial_counters", column("scope", String), column("value", Bi
 MAX_ENTRIES = 256  # per engine and scope: apps × forms is small; past it the cache starts over
 
 
+def _memo_key(scope: str) -> str:
+    return f"generation_token:{scope}"
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_tokens(connection: Connection, _name: Any, _context: Any) -> None:
+    """A change undone to a savepoint may have stamped a token: read it again."""
+    for key in [k for k in connection.info if str(k).startswith("generation_token:")]:
+        del connection.info[key]
+
+
 def watch(scope: str, models: tuple[type, ...]) -> None:
     """Give `scope` a new token whenever a flush adds, changes or deletes one of `models`."""
 
@@ -47,6 +58,7 @@ def watch(scope: str, models: tuple[type, ...]) -> None:
             .values(scope=scope, value=token)
             .on_conflict_do_update(index_elements=["scope"], set_={"value": token})
         )
+        connection.info.pop(_memo_key(scope), None)  # this transaction now sees the new one
 
     event.listen(Session, "after_flush", stamp)
 
@@ -57,13 +69,29 @@ class TokenCache:
     def __init__(self, scope: str) -> None:
         self.scope = scope
         self._token = Prepared(select(_COUNTERS.c.value).where(_COUNTERS.c.scope == scope))
+        self._memo_key = _memo_key(scope)
         self._entries: weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[int, Any]]] = (
             weakref.WeakKeyDictionary()
         )
 
     def token(self, connection: Connection) -> int | None:
+        """The scope's token as this transaction sees it: read once per transaction.
+
+        A public submission asks for its form and for the form's before-save rules, and a
+        group commit writes many submissions in one transaction: one query serves them all.
+        Kept against a weak reference to the transaction, so a later transaction (even one that
+        reuses the memory) reads again.
+        """
+        transaction = connection.get_transaction()
+        memo = connection.info.get(self._memo_key) if transaction is not None else None
+        if memo is not None and memo[0]() is transaction:
+            remembered: int | None = memo[1]
+            return remembered
         value = self._token.scalar(connection, {})
-        return int(value) if value is not None else None
+        token = int(value) if value is not None else None
+        if transaction is not None:
+            connection.info[self._memo_key] = (weakref.ref(transaction), token)
+        return token
 
     def get(
         self,

@@ -66,11 +66,19 @@ def condition_refs(tree: Any, pointer: str) -> Iterator[tuple[str, str]]:
                 yield from condition_refs(child, f"{pointer}/{name}/{index}")
     if "not" in tree:
         yield from condition_refs(tree["not"], f"{pointer}/not")
+    for mode in ("some", "every"):  # {"some": "items", "where": C}
+        if isinstance(tree.get(mode), str):
+            yield tree[mode], f"{pointer}/{mode}"
+            yield from condition_refs(tree.get("where"), f"{pointer}/where")
     if isinstance(tree.get("field"), str):
         yield tree["field"], f"{pointer}/field"
     value = tree.get("value")
     if isinstance(value, Mapping) and isinstance(value.get("field"), str):
         yield value["field"], f"{pointer}/value/field"
+    if isinstance(value, list):  # between / in bounds naming fields
+        for index, item in enumerate(value):
+            if isinstance(item, Mapping) and isinstance(item.get("field"), str):
+                yield item["field"], f"{pointer}/value/{index}/field"
     if isinstance(tree.get("formula"), str):
         for ref in sorted(formula_refs(tree["formula"])):
             yield ref, f"{pointer}/formula"

@@ -27,7 +27,7 @@ from runtime.fields import (
     url,
     user,
 )
-from runtime.fields.base import FieldType, Reference, ValueProblem, field_types
+from runtime.fields.base import FieldType, Reference, ValueProblem, field_types, format_value
 
 __all__ = [
     "FieldType",
@@ -41,6 +41,7 @@ __all__ = [
     "department",
     "email",
     "field_types",
+    "format_value",
     "formula",
     "line_items",
     "money",

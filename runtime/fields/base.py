@@ -91,3 +91,17 @@ class FieldType:
 
 
 field_types: Registry[FieldType] = Registry("field type")
+
+
+def format_value(field: Mapping[str, Any], value: Any, locale: str) -> str:
+    """`value` as the field's type displays it (¥1,234.50, 138 0013 8000): '' for nothing, the
+    stored text for an unknown type or a value an older version stored that no longer fits."""
+    if value is None:
+        return ""
+    entry = field_types.get(str(field.get("type", "text")))
+    if entry is None or value == "":
+        return str(value)
+    try:
+        return entry.format(value, field.get("config", {}), locale)
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
@@ -20,6 +19,7 @@ from runtime.http.deps import (
     request_locale,
 )
 from runtime.http.payload import require_text
+from runtime.records import search
 from runtime.records import service as records
 from runtime.records.schemas import RecordOut, RecordPage, TimelineOut
 
@@ -82,18 +82,11 @@ def list_records(
     sort: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=records.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    q: Annotated[str | None, Query(max_length=search.MAX_SEARCH_LENGTH)] = None,
 ) -> RecordPage:
-    condition = None
-    if filter:
-        try:
-            condition = json.loads(filter)
-        except ValueError as error:
-            raise InvalidInput(
-                "invalid_filter",
-                "filter must be a JSON condition.",
-                [Problem("invalid_filter", "filter must be a JSON condition.", field="filter")],
-            ) from error
+    """`q`: every word contained in one of the form's text-like fields (decision 0012)."""
     version = records.load_form(db, app_key=app, form_key=form)
+    condition = search.list_condition(version.doc, filter_text=filter, search=q)
     page = records.list_records(
         db, form=version, condition=condition, sort=sort, limit=limit, cursor=cursor
     )

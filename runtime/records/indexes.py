@@ -4,6 +4,11 @@ The records table's columns change only through Alembic. These indexes are deriv
 published form definitions, the way a search index is: the publisher creates the ones the
 latest version asks for and drops the ones it no longer does (docs/decisions/0004). Their
 names start with `ixf_` so they are never confused with the migrations' own.
+
+On PostgreSQL the publisher also keeps **expression statistics** (`stxf_…`) on the text a filter
+reads for each field (`data ->> 'key'`): without them the planner guesses a fixed, tiny selectivity
+for any filter on a JSON field, and a list "newest first, company contains 科技" read the whole
+table (35–60 ms at 100,000 leads) instead of walking the id index for 50 matches (0.1 ms).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy.orm import Session
 from runtime.records import query as q
 
 PREFIX = "ixf_"
+STATISTICS_PREFIX = "stxf_"
 
 
 SCHEME = "v3/"  # bumped whenever the index definition changes
@@ -56,6 +62,37 @@ def wanted(app_key: str, form_key: str, doc: Mapping[str, Any], dialect: str) ->
     return statements
 
 
+def statistics_name(field_key: str) -> str:
+    digest = hashlib.sha256(f"text/{field_key}".encode()).hexdigest()
+    return f"{STATISTICS_PREFIX}{field_key}"[:50] + f"_{digest[:10]}"
+
+
+def wanted_statistics(doc: Mapping[str, Any], dialect: str) -> dict[str, str]:
+    """statistics name → CREATE STATISTICS statement for the form's scalar text fields.
+
+    PostgreSQL only (SQLite's planner has no expression statistics). One object per field *key*,
+    table-wide: statistics cannot be partial, so forms sharing a key share it, and it is never
+    dropped (another form may use it; an unused one costs a little ANALYZE time). Numeric fields
+    get none: a statistic on `(data ->> 'k')::double precision` would make ANALYZE fail on any
+    other form's non-numeric value under the same key.
+    """
+    if dialect != "postgresql":
+        return {}
+    fields = doc.get("fields", [])
+    numeric = q.numeric_fields(fields)
+    statements = {}
+    for field in fields:
+        key = str(field.get("key", ""))
+        if field.get("type") in q.LIST_TYPES or key in numeric or not q.SLUG.match(key):
+            continue
+        expression = q.value_sql(key, numeric=False, dialect=dialect)
+        name = statistics_name(key)
+        statements[name] = (
+            f"CREATE STATISTICS IF NOT EXISTS {name} ON (({expression})) FROM records"
+        )
+    return statements
+
+
 def sync_indexes(db: Session, *, app_key: str, form_key: str, doc: Mapping[str, Any]) -> list[str]:
     """Create missing and drop unwanted field indexes of one form; return the names changed."""
     connection = db.connection()
@@ -71,6 +108,31 @@ def sync_indexes(db: Session, *, app_key: str, form_key: str, doc: Mapping[str, 
             connection.execute(text(statement))
             changed.append(name)
     return changed
+
+
+def create_statistics(db: Session, *, doc: Mapping[str, Any]) -> None:
+    """Create the expression statistics a published form's filters need (PostgreSQL)."""
+    connection = db.connection()
+    want = wanted_statistics(doc, connection.dialect.name)
+    if not want:
+        return
+    have = existing_statistics(db)
+    for name, statement in sorted(want.items()):
+        if name not in have:
+            connection.execute(text(statement))
+
+
+def existing_statistics(db: Session) -> set[str]:
+    """Names of the expression statistics on `records` (PostgreSQL; empty elsewhere)."""
+    connection = db.connection()
+    if connection.dialect.name != "postgresql":
+        return set()
+    sql = (
+        "SELECT stxname FROM pg_statistic_ext WHERE stxrelid = 'records'::regclass "
+        "AND starts_with(stxname, :prefix)"
+    )
+    rows = connection.execute(text(sql), {"prefix": STATISTICS_PREFIX})
+    return {str(name) for (name,) in rows}
 
 
 def existing_names(db: Session) -> set[str]:

@@ -19,12 +19,13 @@ from runtime.db.types import iso_utc
 from runtime.definitions import store
 from runtime.definitions.models import Definition
 from runtime.errors import Conflict, InvalidInput, NotFound, Problem
-from runtime.fields import field_types
+from runtime.fields import field_types, format_value
 from runtime.fields.base import Reference
 from runtime.files.models import FileLink, StoredFile
 from runtime.forms.compile import CompiledForm, compile_form
 from runtime.forms.submit import check_values
-from runtime.org.models import Department, User
+from runtime.org import service as org_service
+from runtime.org.models import User
 from runtime.records import query as q
 from runtime.records.models import Record, RecordEvent, RecordKey, SerialCounter
 
@@ -160,11 +161,11 @@ def _check_references(
 
 
 def _existing(db: Session, app_key: str, ref: Reference, keys: set[str]) -> set[str]:
+    # Users and departments from the organisation's cached snapshot (no query while it holds).
     if ref.kind == "user":
-        rows = db.scalars(select(User.username).where(User.username.in_(keys)))
-        return set(rows)
+        return keys & org_service.user_ids(db).keys()
     if ref.kind == "department":
-        return set(db.scalars(select(Department.code).where(Department.code.in_(keys))))
+        return keys & org_service.directory(db).head_of.keys()
     if ref.kind == "file":
         return set(db.scalars(select(StoredFile.id).where(StoredFile.id.in_(keys))))
     if ref.kind == "record":
@@ -750,11 +751,7 @@ def display(db: Session, *, record: Record, locale: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for field in form.doc.get("fields", []):
         value = record.data.get(field["key"])
-        entry = field_types.get(field["type"])
-        if value in (None, "", []) or entry is None:
+        if value in (None, "", []) or field_types.get(field["type"]) is None:
             continue
-        try:
-            out[field["key"]] = entry.format(value, field.get("config", {}), locale)
-        except (TypeError, ValueError, ArithmeticError):  # a value stored by an older version
-            out[field["key"]] = str(value)
+        out[field["key"]] = format_value(field, value, locale)
     return out

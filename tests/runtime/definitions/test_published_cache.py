@@ -82,3 +82,17 @@ def test_a_new_flow_version_replaces_the_cached_flow(db: Session) -> None:
     assert again is not None
     assert again.version == found.version + 1
     assert again.doc["name"]["en"] == "Lead routing (new)"
+
+
+def test_a_publish_undone_to_a_savepoint_is_not_served_afterwards(db: Session) -> None:
+    # given the form read (and its token remembered) in this transaction
+    before = records.load_form(db, app_key="crm", form_key="lead")
+    # when a publish inside a savepoint is read and then rolled back to the savepoint
+    savepoint = db.begin_nested()
+    republish_lead(db, "Undone", minutes=3)
+    assert name_label(db) == "Undone"
+    savepoint.rollback()
+    # then the same transaction sees the version it had before
+    after = records.load_form(db, app_key="crm", form_key="lead")
+    assert after.version == before.version
+    assert name_label(db) != "Undone"

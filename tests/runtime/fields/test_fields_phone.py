@@ -62,3 +62,28 @@ def test_format_is_national_at_home_and_international_abroad() -> None:
     assert TYPE.format("+8613800138000", {}, "zh-CN") == "138 0013 8000"
     assert TYPE.format("+8613800138000", {}, "en") == "138 0013 8000"
     assert TYPE.format("+16502530000", {}, "en") == "+1 650-253-0000"
+
+
+def test_the_quick_mobile_format_reads_as_phonenumbers_would() -> None:
+    # given Chinese mobile numbers across every 3-digit block and a spread of 7-digit prefixes
+    import phonenumbers
+
+    phone = field_types.load("phone")
+    samples = [
+        f"+86{block}{middle:04d}{tail:04d}"
+        for block in range(130, 200)
+        for middle, tail in ((0, 0), (13, 8000), (5678, 1234), (9999, 9999))
+    ]
+    checked = 0
+    for value in samples:
+        # when formatted at home (the quick path for valid mobiles, the library otherwise)
+        shown = phone.format(value, {"region": "CN"}, "zh-CN")
+        # then the text is the library's own national format
+        expected = phonenumbers.format_number(
+            phonenumbers.parse(value, None), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        assert shown == expected, value
+        checked += 1
+    assert checked == 280
+    # abroad, a Chinese mobile still reads internationally
+    assert phone.format("+8613800138000", {"region": "US"}, "en") == "+86 138 0013 8000"
