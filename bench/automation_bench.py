@@ -12,7 +12,11 @@ With `--celery` the same leads go through Celery instead: a `formwork worker` pr
 database of its own (default redis://127.0.0.1:6379/7, flushed first) takes the ids a kicker in
 this process offers right after each commit, as `formwork serve` does with a broker.
 
+With `--external-probe` the polling runs in a process of its own: the default probe's 1 ms
+loop runs in this process and shares the GIL with the in-process automation thread it measures.
+
 Usage: python bench/automation_bench.py [--leads 300] [--postgres URL] [--celery [--broker URL]]
+       [--external-probe]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -73,7 +78,41 @@ def start_celery(url: str, broker: str, smtp_port: int) -> tuple[subprocess.Pope
     return process, kicker
 
 
-def run(url: str, label: str, leads: int, celery: str | None = None) -> None:
+def poll_until(found: Callable[[], bool], *, began: float, what: str) -> float:
+    """Poll every 1 ms until `found()`; the moment it first held (CLOCK_MONOTONIC, which
+    `time.perf_counter` reads on Linux, so moments compare across processes)."""
+    while not found():
+        if time.perf_counter() - began > 10:
+            raise SystemExit(f"{what} in 10 s")
+        time.sleep(0.001)
+    return time.perf_counter()
+
+
+def notification_of(connect: Callable[[], Any], record_id: int) -> Callable[[], bool]:
+    """Whether the record's notification is visible to a new connection from `connect`."""
+    query = select(Notification.id).where(Notification.record_id == record_id)
+
+    def found() -> bool:
+        with connect() as conn:
+            return conn.execute(query).first() is not None
+
+    return found
+
+
+def probe_child(url: str) -> None:
+    """`--probe-child URL`: for each record id read on stdin, poll until its notification is
+    visible, then print the moment."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    for line in sys.stdin:
+        record_id = int(line)
+        began = time.perf_counter()
+        seen = poll_until(notification_of(engine.connect, record_id), began=began, what="probe")
+        print(seen, flush=True)
+
+
+def run(
+    url: str, label: str, leads: int, celery: str | None = None, external: bool = False
+) -> None:
     formwork(["init", "--template", "crm", "--password", "bench-pass-1", "--database", url])
     factory = make_session_factory(make_engine(url))
     # A plain engine for the probe: its reads must not take SQLite's write lock (make_engine's
@@ -100,6 +139,15 @@ def run(url: str, label: str, leads: int, celery: str | None = None) -> None:
         process, loop = start_celery(url, celery, smtp.port)
     latencies = []
     mail_latencies = []
+    child = None
+    if external:  # the probe polls from its own process: no GIL shared with the loop thread
+        label += " (probe in another process)"
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--probe-child", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
     try:
         for i in range(leads + 20):
             with factory() as db:
@@ -123,22 +171,24 @@ def run(url: str, label: str, leads: int, celery: str | None = None) -> None:
                 )
                 db.commit()
             began = time.perf_counter()
-            while True:
-                with probe() as db:
-                    found = db.scalar(
-                        select(Notification.id).where(Notification.record_id == record_id)
-                    )
-                if found is not None:
-                    break
-                if time.perf_counter() - began > 10:
-                    raise SystemExit(f"{label}: lead {record_id} was not handled in 10 s")
-                time.sleep(0.001)
-            noted = time.perf_counter()
+            if child is not None:
+                assert child.stdin is not None
+                assert child.stdout is not None
+                child.stdin.write(f"{record_id}\n")
+                child.stdin.flush()
+                noted = float(child.stdout.readline())
+            else:
+                noted = poll_until(
+                    notification_of(probe, record_id),
+                    began=began,
+                    what=f"{label}: lead {record_id} was not handled",
+                )
             subject = f"新线索：测量公司{i}"
-            while subject not in inbox:
-                if time.perf_counter() - began > 10:
-                    raise SystemExit(f"{label}: no mail for lead {record_id} in 10 s")
-                time.sleep(0.001)
+            poll_until(
+                lambda subject=subject: subject in inbox,
+                began=began,
+                what=f"{label}: no mail for lead {record_id}",
+            )
             if i >= 20:  # warm-up excluded
                 latencies.append((noted - began) * 1000)
                 mail_latencies.append((inbox[subject] - began) * 1000)
@@ -146,6 +196,8 @@ def run(url: str, label: str, leads: int, celery: str | None = None) -> None:
             # automations caused), so each lead meets an idle loop.
             time.sleep(0.06)
     finally:
+        if child is not None:
+            child.kill()
         loop.stop()
         if process is not None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -175,12 +227,23 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("FORMWORK_BENCH_POSTGRES_URL"))
     parser.add_argument("--celery", action="store_true", help="through Celery workers on Redis")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/7")
+    parser.add_argument(
+        "--external-probe",
+        action="store_true",
+        help="poll for the notification from another process (the default polls from this one,"
+        " whose 1 ms loop shares the GIL with the in-process automation thread)",
+    )
+    parser.add_argument("--probe-child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe_child:
+        probe_child(args.probe_child)
+        return
     celery = args.broker if args.celery else None
+    external = args.external_probe
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'auto.db'}", "SQLite", args.leads, celery)
+        run(f"sqlite:///{Path(tmp) / 'auto.db'}", "SQLite", args.leads, celery, external)
     if args.postgres:
-        run(args.postgres, "PostgreSQL", args.leads, celery)
+        run(args.postgres, "PostgreSQL", args.leads, celery, external)
 
 
 if __name__ == "__main__":

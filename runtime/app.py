@@ -9,6 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from runtime.actions.base import bind_settings
 from runtime.auth import api as auth_api
 from runtime.automation import api as automation_api
 from runtime.automation import hooks as automation_hooks
@@ -42,8 +43,12 @@ def configure(app: FastAPI, settings: Settings) -> None:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # Actions run by a request (an operator's retry, a manual start) read the server's settings.
+    bind_settings(app.state.session_factory, settings)
     loop_engine = make_loop_engine(settings.database_url)
     app.state.loop_session_factory = loop_engine and make_session_factory(loop_engine)
+    if app.state.loop_session_factory is not None:
+        bind_settings(app.state.loop_session_factory, settings)
     app.state.wal_checkpointer = loop_engine and WalCheckpointer(settings.database_url)
     app.state.rate_limiter = RateLimiter()
     app.state.metrics = ops.Metrics()

@@ -22,6 +22,9 @@ class Settings:
     broker_url: str | None = None
     smtp_url: str | None = None  # smtp://host:port (starttls: smtp+starttls://user:pass@host:587)
     smtp_from: str = "Formwork <noreply@formwork.local>"
+    # The mailbox of sequence mails' `List-Unsubscribe: <mailto:…>` (RFC 8058); default: the
+    # sender's address.
+    unsubscribe_mailto: str | None = None
     secret_key: str = DEFAULT_SECRET_KEY
     base_url: str = DEFAULT_BASE_URL
     http_allow: tuple[str, ...] = ()
@@ -49,6 +52,7 @@ class Settings:
             broker_url=env.get("FORMWORK_BROKER_URL") or None,
             smtp_url=env.get("FORMWORK_SMTP_URL") or None,
             smtp_from=env.get("FORMWORK_SMTP_FROM", "Formwork <noreply@formwork.local>"),
+            unsubscribe_mailto=env.get("FORMWORK_UNSUBSCRIBE_MAILTO") or None,
             secret_key=env.get("FORMWORK_SECRET_KEY", DEFAULT_SECRET_KEY),
             base_url=env.get("FORMWORK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             http_allow=_split(env.get("FORMWORK_HTTP_ALLOW", "")),

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from runtime.flows.models import FlowInstance
 from runtime.records.models import Record
 from runtime.registry import Registry
+from runtime.settings import Settings
+
+SETTINGS = "formwork_settings"  # Session.info key: the settings of the process running actions
+
+
+def bind_settings(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Sessions made by `factory` carry `settings`; actions read them through their context."""
+    factory.kw.setdefault("info", {})[SETTINGS] = settings
+
+
+@functools.cache
+def _environment() -> Settings:
+    """The environment's settings, read once per process (for sessions that carry none)."""
+    return Settings.from_env()
+
+
+def settings_of(db: Session) -> Settings:
+    """The settings the session carries (`bind_settings`), else the environment's."""
+    found = db.info.get(SETTINGS)
+    return found if isinstance(found, Settings) else _environment()
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +49,11 @@ class ActionContext:
     params: Mapping[str, Any]
     key: str
     now: datetime
+
+    @property
+    def settings(self) -> Settings:
+        """Base URL, secret, sender…: what the process was configured with (read once)."""
+        return settings_of(self.db)
 
 
 class ActionType:

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from runtime.actions.base import ActionContext, ActionType, action_types
 from runtime.actions.notify import MAX_TITLE
 from runtime.actions.shared import fill, recipients, shown
+from runtime.db.prepared import InsertIgnoring
 from runtime.definitions.durations import DurationError, parse_duration
 from runtime.org import service as org
-from runtime.tasks.models import Task
+from runtime.tasks.models import NEW_TASK_COLUMNS, Task
 
 PRIORITIES = ("high", "normal", "low")
+_INSERT_TASKS = InsertIgnoring(
+    Task,
+    conflict=("instance_id", "key"),
+    columns=(*NEW_TASK_COLUMNS, "title", "priority"),
+)
 
 
 @action_types.register
@@ -72,10 +75,7 @@ class CreateTask(ActionType):
             for name in users
         ]
         conn = ctx.db.connection()
-        upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(
-            upsert(Task).on_conflict_do_nothing(index_elements=["instance_id", "key"]), rows
-        )
+        _INSERT_TASKS.of(conn).run_many(conn, rows)  # a redelivered action adds nothing
         return {
             "tasks_for": users,
             "title": title,

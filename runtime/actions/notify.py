@@ -12,20 +12,30 @@ from __future__ import annotations
 from html import escape
 from typing import Any, ClassVar
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from runtime.actions.base import ActionContext, ActionType, action_types
 from runtime.actions.shared import enqueue, fill, recipients, shown
 from runtime.automation.models import Notification
+from runtime.db.prepared import InsertIgnoring
 from runtime.errors import InvalidInput, Problem
 from runtime.org import service as org
-from runtime.org.models import User
 from runtime.outbound import robots
 
 MAX_TITLE = 500
 MAX_BODY = 4000
+_INSERT_NOTIFICATIONS = InsertIgnoring(
+    Notification,
+    conflict=("key",),
+    columns=(
+        "key",
+        "user_id",
+        "app_key",
+        "record_id",
+        "instance_id",
+        "title",
+        "body",
+        "created_at",
+    ),
+)
 
 
 @action_types.register
@@ -87,11 +97,10 @@ class Notify(ActionType):
         ]
         channels = list(ctx.params.get("channels") or ["in_app"])
         conn = ctx.db.connection()
-        upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         result: dict[str, Any] = {"notified": users, "title": title, "channels": channels}
         if "in_app" in channels:
             # A redelivered action finds its rows there: nothing is written, nothing fails.
-            conn.execute(upsert(Notification).on_conflict_do_nothing(index_elements=["key"]), rows)
+            _INSERT_NOTIFICATIONS.of(conn).run_many(conn, rows)
         if "email" in channels:
             result["emailed"] = _email(ctx, users, title, body)
         if "robot" in channels:
@@ -101,10 +110,8 @@ class Notify(ActionType):
 
 def _email(ctx: ActionContext, users: list[str], title: str, body: str) -> list[str]:
     """One outbox item for the message (sent by the worker; a redelivery adds nothing)."""
-    addresses = dict(
-        ctx.db.execute(select(User.username, User.email).where(User.username.in_(users))).all()
-    )
-    to = [str(addresses[name]) for name in users if addresses.get(name)]
+    addresses = org.user_emails(ctx.db)  # the organisation's cached snapshot: no query
+    to = [addresses[name] for name in users if addresses.get(name)]
     if not to:
         return []
     link = ""

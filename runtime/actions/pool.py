@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from runtime.actions.base import ActionContext, ActionType, action_types
+from runtime.automation import sequences
 from runtime.flows import service as flows
 from runtime.org.models import User
 from runtime.records import service as records
@@ -73,7 +74,9 @@ class StartFlow(ActionType):
             return {"error": f"no published flow {key!r} for {record.form_key!r}"}
         submitter_id = ctx.instance.submitter_id
         submitter = ctx.db.get(User, submitter_id) if submitter_id is not None else None
-        started = flows.start_automation(
+        started, verdict = sequences.start(
             ctx.db, definition=definition, record=record, actor=submitter, now=ctx.now
         )
+        if started is None:  # a sequence the record may not enter (again) now
+            return {"skipped": {"flow": key, **(verdict.to_json() if verdict else {})}}
         return {"started": {"flow": key, "instance": started.id, "status": started.status}}

@@ -9,8 +9,9 @@ and a mailto, `List-Unsubscribe-Post: List-Unsubscribe=One-Click`).
 The step sends nothing — and says why in its result, which the trace keeps — when the record
 already got this step of this sequence, when its `when` clause does not hold (opened / not
 opened / clicked / not clicked earlier steps), when the record has no address, or when the
-address unsubscribed. Links and tokens use FORMWORK_BASE_URL and FORMWORK_SECRET_KEY from the
-environment: actions run in the background, where no request carries the settings.
+address unsubscribed. Links, tokens and the unsubscribe mailbox come from the settings the
+action's context carries (`ActionContext.settings`: bound to the sessions of the server, the
+loop and the workers; otherwise the environment, read once per process).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class SendEmail(ActionType):
         if record is None or record.deleted_at is not None:
             return {"step": step, "skipped": "record_deleted"}
         key = f"{ctx.instance.id}:{ctx.key}"
-        earlier = sequences.sends_of(ctx.db, record_id=record.id, flow_key=ctx.instance.flow_key)
+        earlier = sequences.earlier_sends(ctx.db, instance=ctx.instance)
         if any(send.step == step and send.key != key for send in earlier):
             return {"step": step, "skipped": "already_sent"}
         when = dict(ctx.params.get("when") or {})
@@ -115,7 +116,9 @@ class SendEmail(ActionType):
             ctx,
             key=f"sequence:{key}",
             kind="email",
-            payload=_message(send.id, send.nonce, address, subject, html, text, links),
+            payload=_message(
+                ctx.settings, send.id, send.nonce, address, subject, html, text, links
+            ),
             answer=False,  # the sequence goes on; the outbox retries the delivery
         )
         return {"step": step, "sent_to": address, "send": send.id, "subject": subject}
@@ -127,6 +130,7 @@ def _one_line(text: str) -> str:
 
 
 def _message(
+    settings: Settings,
     send_id: int,
     nonce: str,
     address: str,
@@ -135,7 +139,6 @@ def _message(
     text: str | None,
     links: list[str],
 ) -> dict[str, Any]:
-    settings = Settings.from_env()
     key = tracking.tracking_key(settings.secret_key)
     base = settings.base_url
 
@@ -152,8 +155,10 @@ def _message(
     plain = text if text is not None else tracking.html_to_text(body)
     if text is not None:
         plain += f"\n\n退订 / Unsubscribe: {unsubscribe_url}"
-    sender = parseaddr(settings.smtp_from)[1] or "noreply@formwork.local"
-    mailto = f"mailto:{sender}?subject={quote('unsubscribe ' + token(tracking.UNSUBSCRIBE))}"
+    mailbox = (
+        settings.unsubscribe_mailto or parseaddr(settings.smtp_from)[1] or "noreply@formwork.local"
+    )
+    mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + token(tracking.UNSUBSCRIBE))}"
     return {
         "to": [address],
         "subject": subject,

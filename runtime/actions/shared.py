@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from runtime.actions.base import ActionContext
 from runtime.automation import events
 from runtime.automation.models import OutboxItem
+from runtime.db.prepared import InsertIgnoring
 from runtime.flows.approvers import resolve
 from runtime.org import service as org
 from runtime.org.models import User
@@ -20,6 +18,21 @@ from runtime.records import service as records
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 WHOLE = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
+_ENQUEUE = InsertIgnoring(
+    OutboxItem,
+    conflict=("key",),
+    columns=(
+        "key",
+        "kind",
+        "instance_id",
+        "action_key",
+        "payload",
+        "status",
+        "attempts",
+        "next_try_at",
+        "created_at",
+    ),
+)
 
 
 def recipients(ctx: ActionContext) -> list[str]:
@@ -68,20 +81,18 @@ def enqueue(
 ) -> None:
     """An outbox item for the worker (once per key); `answer`: the flow waits for its result."""
     conn = ctx.db.connection()
-    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(
-        upsert(OutboxItem)
-        .values(
-            key=key,
-            kind=kind,
-            instance_id=ctx.instance.id,
-            action_key=ctx.key if answer else None,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_try_at=ctx.now,
-            created_at=ctx.now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    _ENQUEUE.of(conn).run(
+        conn,
+        {
+            "key": key,
+            "kind": kind,
+            "instance_id": ctx.instance.id,
+            "action_key": ctx.key if answer else None,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_try_at": ctx.now,
+            "created_at": ctx.now,
+        },
     )
     ctx.db.info[events.WRITTEN] = True  # wake the worker when this commits

@@ -7,6 +7,9 @@ Kinds (each names the row it is about):
 - `handling`: an automation that failed to start for an event: retried, that automation alone
   is offered the event again (the others handled it already).
 - `timer`: a timer whose job never finished (delivery cap): retried, it fires when next due.
+- `instance`: a flow instance that failed at an action (a failing `update_fields`, a refused
+  call): retried, it runs that action again under the same key and goes on (`resume.py`).
+  A refused call is listed once, as its outbox item; retrying the item resumes its flow.
 
 A retry puts the row back to pending in the caller's transaction and marks it so the commit
 wakes the in-process loop, or the server's hand-off to the workers.
@@ -18,19 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from runtime.automation import events, outbox
+from runtime.automation import events, outbox, resume
 from runtime.automation.models import Event, EventHandling, OutboxItem
 from runtime.automation.service import RETRYING
 from runtime.db.types import iso_utc
 from runtime.errors import Conflict, NotFound
+from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance
 from runtime.flows.service import FINISHED
 from runtime.scheduler.models import Timer
 
-KINDS = ("outbox", "event", "handling", "timer")
+KINDS = ("outbox", "event", "handling", "timer", "instance")
 CAPPED = "worker"  # the handler name of an event's delivery-cap verdict (event_handlings)
 
 
@@ -67,6 +71,8 @@ def list_incidents(db: Session, *, kind: str | None = None, limit: int = 100) ->
         found += _handling_incidents(db, limit)
     if kind in (None, "timer"):
         found += _timer_incidents(db, limit)
+    if kind in (None, "instance"):
+        found += _instance_incidents(db, limit)
     found.sort(key=lambda incident: (incident.at is not None, incident.at), reverse=True)
     return found[:limit]
 
@@ -85,7 +91,7 @@ def _outbox_incidents(db: Session, limit: int) -> list[Incident]:
             item.last_error or "failed",
             item.attempts,
             item.done_at,
-            _flow_waits(db, item),
+            _can_retry(db, item),
             {
                 "key": item.key,
                 "action": item.kind,
@@ -131,14 +137,19 @@ def _event_incidents(db: Session, limit: int) -> list[Incident]:
     return out
 
 
-def _handling_incidents(db: Session, limit: int) -> list[Incident]:
-    rows = db.execute(
+def failed_handlings(limit: int) -> Select[EventHandling, Event]:
+    """The automation starts that failed, newest first (ix_event_handlings_outcome)."""
+    return (
         select(EventHandling, Event)
         .join(Event, Event.id == EventHandling.event_id)
         .where(EventHandling.outcome == "failed", EventHandling.handler != CAPPED)
         .order_by(EventHandling.id.desc())
         .limit(limit)
     )
+
+
+def _handling_incidents(db: Session, limit: int) -> list[Incident]:
+    rows = db.execute(failed_handlings(limit))
     return [
         Incident(
             "handling",
@@ -180,19 +191,95 @@ def _timer_incidents(db: Session, limit: int) -> list[Incident]:
     return out
 
 
-def _flow_waits(db: Session, item: OutboxItem) -> bool:
-    """A failed item can be sent again unless the flow it answers has finished meanwhile."""
+def _instance_incidents(db: Session, limit: int) -> list[Incident]:
+    rows = list(
+        db.scalars(
+            select(FlowInstance)
+            .where(FlowInstance.status == "failed")
+            .order_by(FlowInstance.finished_at.desc(), FlowInstance.id.desc())
+            .limit(limit)
+        )
+    )
+    steps = resume.failed_steps(db, [row.id for row in rows])
+    # A refused call is listed as its outbox item (retrying that resumes the flow).
+    as_items = {
+        (instance_id, action_key)
+        for instance_id, action_key in db.execute(
+            select(OutboxItem.instance_id, OutboxItem.action_key).where(
+                OutboxItem.instance_id.in_(list(steps)), OutboxItem.status == "failed"
+            )
+        )
+    }
+    out = []
+    for instance in rows:
+        step = steps.get(instance.id)
+        if step is None or (instance.id, step.key) in as_items:
+            continue
+        node = flows.definition_of(db, instance=instance)
+        action = next(
+            (
+                (n.get("config") or {}).get("action")
+                for n in node.get("nodes") or ()
+                if n.get("id") == step.node
+            ),
+            None,
+        )
+        detail = {
+            "app": instance.app_key,
+            "flow": instance.flow_key,
+            "record_id": instance.record_id,
+            "node": step.node,
+            "action": action,
+            "action_key": step.key,
+        }
+        if not step.resumable:
+            detail["reason"] = "parallel_branches" if step.lost_branches else "not_recorded"
+        out.append(
+            Incident(
+                "instance",
+                instance.id,
+                step.error,
+                step.attempts,
+                instance.finished_at,
+                step.resumable,
+                detail,
+            )
+        )
+    return out
+
+
+def _can_retry(db: Session, item: OutboxItem) -> bool:
+    """A failed item can be sent again while its flow waits for it or failed because of it
+    (it resumes); not once the flow has finished otherwise."""
     if item.instance_id is None or item.action_key is None:
         return True
-    status = db.scalar(select(FlowInstance.status).where(FlowInstance.id == item.instance_id))
-    return status is not None and status not in FINISHED
+    instance = db.get(FlowInstance, item.instance_id)
+    if instance is None:
+        return False
+    return _retry_verdict(db, instance, item.action_key)[0]
 
 
-def retry(db: Session, *, kind: str, incident_id: int, now: datetime) -> dict[str, Any]:
-    """Put a failed row back to pending. Retrying one already back (pending, working) changes
+def _retry_verdict(
+    db: Session, instance: FlowInstance, action_key: str
+) -> tuple[bool, resume.FailedStep | None]:
+    """(may the item be sent again, the failed step it resumes when the flow failed there)."""
+    if instance.status == "failed":
+        step = resume.failed_steps(db, [instance.id]).get(instance.id)
+        allowed = step is not None and step.key == action_key and step.resumable
+        return allowed, step if allowed else None
+    return instance.status not in FINISHED, None
+
+
+def retry(
+    db: Session, *, kind: str, incident_id: int, now: datetime, by: str | None = None
+) -> dict[str, Any]:
+    """Put a failed row back to pending, or resume a flow at its failed action (`by`: the
+    operator, in the trace). Retrying one already back (pending, working, running) changes
     nothing; one that did not fail is a Conflict; an unknown one NotFound."""
     if kind == "outbox":
-        status = _retry_outbox(db, incident_id, now)
+        status = _retry_outbox(db, incident_id, now, by)
+    elif kind == "instance":
+        status = _retry_instance(db, incident_id, now, by)
     elif kind == "event":
         status = _retry_event(db, incident_id)
     elif kind == "handling":
@@ -213,7 +300,7 @@ def _not_failed(kind: str, incident_id: int, status: str) -> Conflict:
     return Conflict("not_failed", f"The {kind} {incident_id} is {status}, not failed.")
 
 
-def _retry_outbox(db: Session, item_id: int, now: datetime) -> str:
+def _retry_outbox(db: Session, item_id: int, now: datetime, by: str | None) -> str:
     item = db.get(OutboxItem, item_id, with_for_update=_lock(db))
     if item is None:
         raise _missing("outbox item", item_id)
@@ -221,16 +308,56 @@ def _retry_outbox(db: Session, item_id: int, now: datetime) -> str:
         return item.status
     if item.status != "failed":
         raise _not_failed("outbox item", item_id, item.status)
-    if not _flow_waits(db, item):
+    instance = (
+        db.get(FlowInstance, item.instance_id, with_for_update=_lock(db))
+        if item.instance_id is not None and item.action_key is not None
+        else None
+    )
+    if instance is not None and item.action_key is not None:
+        allowed, step = _retry_verdict(db, instance, item.action_key)
+        if allowed:
+            node = resume.waiting_node(instance, item.action_key)
+            if step is not None:  # the call was refused and failed its node
+                resume.resume(db, instance=instance, step=step, by=by, now=now)
+                return item.status
+            resume.reopen(item, now)
+            if node is not None:  # the flow waits at the node: the trace shows the retry
+                resume.rerun_waiting(
+                    db, instance=instance, node=node, key=item.action_key, by=by, now=now
+                )
+            return item.status
+    if instance is not None:
         raise Conflict(
             "flow_finished",
             f"The flow that waited for outbox item {item_id} has finished; sending it again "
             "would change nothing there.",
         )
-    item.status, item.attempts = "pending", 0
-    item.next_try_at = min(item.next_try_at, now)  # due at once (its due time has passed)
-    item.done_at = item.lease_until = None
+    resume.reopen(item, now)
     return item.status
+
+
+def _retry_instance(db: Session, instance_id: int, now: datetime, by: str | None) -> str:
+    instance = db.get(FlowInstance, instance_id, with_for_update=_lock(db))
+    if instance is None:
+        raise _missing("flow instance", instance_id)
+    step = resume.failed_steps(db, [instance.id]).get(instance.id)
+    if instance.status != "failed":
+        if step is not None and resume.retried_since(db, instance_id=instance.id, seq=step.seq):
+            return instance.status  # retried already: it runs (or ended) on its own
+        raise _not_failed("flow instance", instance_id, instance.status)
+    if step is None:
+        raise Conflict(
+            "not_resumable",
+            f"Flow instance {instance_id} did not fail at an action; there is no step to retry.",
+        )
+    if not step.resumable:
+        why = (
+            "other branches held tasks or timers that ended with it"
+            if step.lost_branches
+            else "its failure was recorded before retries were possible"
+        )
+        raise Conflict("not_resumable", f"Flow instance {instance_id} cannot resume: {why}.")
+    return resume.resume(db, instance=instance, step=step, by=by, now=now)
 
 
 def _retry_event(db: Session, event_id: int) -> str:

@@ -8,10 +8,12 @@ transaction, until the server stops.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from runtime.actions.base import bind_settings
 from runtime.automation import events, outbox, schedule
 from runtime.automation import service as automation
 from runtime.db.engine import unit_of_work
@@ -27,19 +29,30 @@ EVENTS_PER_TRANSACTION = {"sqlite": 2}
 
 
 MAX_BATCHES = 1_000  # per pass: a flood of events yields to timers and the next pass
+# Time triggers (cron, relative dates, inactivity) are minute-grained: the background loop scans
+# for them at most this often, not on every pass a commit wakes. A scan reads every time-triggered
+# flow's window (~7 ms with the CRM app) and ran before the events of the commit that woke it.
+SCAN_EVERY = 15.0
 
 
 def run_once(
-    factory: sessionmaker[Session], *, now: datetime, outbound: outbox.Outbound | None = None
+    factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    outbound: outbox.Outbound | None = None,
+    scan: bool = True,
 ) -> tuple[int, int]:
     """One pass: (events handled, timers fired), each batch committed on its own; due outbox
-    items are called (`outbound`: the SSRF allow-list and the SMTP server).
+    items are called (`outbound`: the SSRF allow-list and the SMTP server). `scan`: look for
+    time triggers whose moment came (first, so what they cause is handled in the same pass).
 
     Events that handling causes (an automation updating its record) are handled in the same
     pass; the loop guard bounds such chains.
     """
+    if outbound is not None and outbound.settings is not None:
+        bind_settings(factory, outbound.settings)  # actions read them through their context
     events = timers = 0
-    for _batch in range(MAX_BATCHES):  # time triggers first: what they cause is handled below
+    for _batch in range(MAX_BATCHES if scan else 0):
         with unit_of_work(factory) as db:
             if schedule.scan(db, now=now) == 0:
                 break
@@ -80,10 +93,14 @@ class BackgroundLoop(events.CommitWoken):
         self.factory = factory
         self.outbound = outbound
         self.files = files  # unused uploads collected hourly (decision 0009)
+        self.next_scan = 0.0  # time.monotonic() of the next time-trigger scan
 
     def work(self) -> None:
         now = datetime.now(UTC)
+        scan = time.monotonic() >= self.next_scan
+        if scan:
+            self.next_scan = time.monotonic() + SCAN_EVERY
         with events.no_wake():
-            run_once(self.factory, now=now, outbound=self.outbound)
+            run_once(self.factory, now=now, outbound=self.outbound, scan=scan)
         if self.files is not None:
             self.files.maybe_run(now)

@@ -43,7 +43,11 @@ class EventHandling(Base):
     """One handler's verdict on one event: the unique pair makes handling exactly once."""
 
     __tablename__ = "event_handlings"
-    __table_args__ = (UniqueConstraint("event_id", "handler"),)
+    # The outcome index: incidents list failed starts newest first (decision 0008).
+    __table_args__ = (
+        UniqueConstraint("event_id", "handler"),
+        Index("ix_event_handlings_outcome", "outcome", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))

@@ -49,15 +49,17 @@ EXCERPT = 2000
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """What the worker needs to call out: the SSRF allow-list and the SMTP server."""
+    """What the worker needs to call out: the SSRF allow-list and the SMTP server; and the
+    settings they come from, which the actions run alongside read (`bind_settings`)."""
 
     allow: Sequence[str] = ()
     smtp_url: str | None = None
     smtp_from: str = "Formwork <noreply@formwork.local>"
+    settings: Settings | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> Outbound:
-        return cls(settings.http_allow, settings.smtp_url, settings.smtp_from)
+        return cls(settings.http_allow, settings.smtp_url, settings.smtp_from, settings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from runtime.definitions import store
 from runtime.errors import InvalidInput, Problem
 from runtime.expr.conditions import evaluate_condition
 from runtime.flows import effects as fx
@@ -34,13 +35,7 @@ def check(
     locale: str,
 ) -> None:
     """Raise `InvalidInput` when a before-save rule of the form blocks `operation` of `values`."""
-    rules = [
-        flow
-        for flow in flows.published_flows(db, app_key=app_key)
-        if flow.doc.get("form") == form_key
-        and (flow.doc.get("trigger") or {}).get("type") == "before_save"
-        and operation in ((flow.doc["trigger"].get("on")) or ("create", "update"))
-    ]
+    rules = _rules(db, app_key, form_key, operation)
     if not rules:
         return
     directory = org.directory(db)
@@ -61,6 +56,25 @@ def check(
                 )
     if problems:
         raise InvalidInput("blocked", problems[0].message, problems)
+
+
+def _rules(
+    db: Session, app_key: str, form_key: str, operation: str
+) -> tuple[flows.PublishedFlow, ...]:
+    """The form's before-save rules for `operation`, kept until any definition changes (every
+    save asks, most forms have none)."""
+
+    def build() -> tuple[flows.PublishedFlow, ...]:
+        return tuple(
+            flow
+            for flow in flows.published_flows(db, app_key=app_key)
+            if flow.doc.get("form") == form_key
+            and (flow.doc.get("trigger") or {}).get("type") == "before_save"
+            and operation in ((flow.doc["trigger"].get("on")) or ("create", "update"))
+        )
+
+    key = ("before_save", app_key, form_key, operation)
+    return store.PUBLISHED.get(db.connection(), key, build)
 
 
 def _holds(condition: Mapping[str, Any], values: Mapping[str, Any], now: datetime) -> bool:

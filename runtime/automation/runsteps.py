@@ -138,6 +138,9 @@ def build_step(
         }
         if data.get("key"):
             step["action_key"] = data.get("key")
+    elif kind == "retry":  # an operator ran a failed action again (incidents)
+        step["input"] = {"by": data.get("by"), "key": data.get("key")}
+        step["action_key"] = data.get("key")
     elif kind == "vote":
         step["input"] = dict(data)
     else:  # approver and kinds added later: what the engine wrote
@@ -186,6 +189,9 @@ def describe(step: Mapping[str, Any], *, locale: str, labels: Mapping[str, Any])
     if step.get("error"):
         message = step["error"].get("message")
         return f"出错：{message}" if zh else f"failed: {message}"
+    if step["kind"] == "retry":
+        by = given.get("by") or ("系统" if zh else "the system")
+        return f"{by} 重试了这一步" if zh else f"retried by {by}"
     if step["kind"] == "condition" and output.get("result"):
         branch = text(given.get("edge_label"), locale) or str(given.get("edge"))
         values = _pairs(given.get("values") or {}, labels, locale)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from runtime.automation import sequences
 from runtime.automation.models import TriggerFiring
 from runtime.automation.triggers import trigger_types
 from runtime.automation.triggers.time import Schedule, TimeTrigger
@@ -263,9 +264,12 @@ def _fire(
             continue  # another scheduler fired it meanwhile
         try:
             with db.begin_nested():
-                instance = flows.start_automation(
+                instance, verdict = sequences.start(
                     db, definition=flow, record=record, actor=None, now=now
                 )
+            if instance is None:  # a sequence the record may not enter (again) now
+                log.info("%s not started on record %s: %s", flow.key, record.id, verdict)
+                continue
             firing.instance_id = instance.id
             started += 1
         except FormworkError as error:

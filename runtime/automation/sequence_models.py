@@ -1,11 +1,11 @@
-"""Sequence mail: one row per email a sequence step sent, and unsubscribed addresses. Shell."""
+"""Sequences: enrolments, one row per email a step sent, unsubscribed addresses. Shell."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runtime.db.base import Base
@@ -54,3 +54,25 @@ class Unsubscribe(Base):
     source: Mapped[str] = mapped_column(String(32))  # one_click | page
     send_id: Mapped[int | None] = mapped_column(ForeignKey("email_sends.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SequenceEnrolment(Base):
+    """A record entering a sequence (a flow with `sequence`): its n-th time in that sequence.
+
+    Unique per (app, flow, record, number): two dispatchers enrolling a record at once cannot
+    both take the same number, so one of them enrols nobody. Whether it runs or ended is its
+    instance's status.
+    """
+
+    __tablename__ = "sequence_enrolments"
+    __table_args__ = (UniqueConstraint("app_key", "flow_key", "record_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_key: Mapped[str] = mapped_column(String(64))
+    flow_key: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flow_instances.id", ondelete="SET NULL")
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)

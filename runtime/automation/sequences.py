@@ -1,4 +1,4 @@
-"""Sequences (drip): sends, opens, clicks, unsubscribes and early exits. Shell.
+"""Sequences (drip): enrolments, sends, opens, clicks, unsubscribes and early exits. Shell.
 
 A sequence is an automation flow whose steps are `send_email` actions between waits
 (decision 0008, "Sequences"). This module keeps what the tracking endpoints and the steps
@@ -19,14 +19,16 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from runtime.automation import events, tracking
-from runtime.automation.sequence_models import EmailSend, Unsubscribe
+from runtime.automation import enrolment, events, tracking
+from runtime.automation.sequence_models import EmailSend, SequenceEnrolment, Unsubscribe
 from runtime.errors import FormworkError
 from runtime.flows import service as flows
 from runtime.flows.models import FlowInstance
+from runtime.org.models import User
 from runtime.records.models import Record
 
 log = logging.getLogger(__name__)
@@ -52,14 +54,91 @@ def is_unsubscribed(db: Session, *, app_key: str, address: str) -> bool:
     return found is not None
 
 
-def sends_of(db: Session, *, record_id: int, flow_key: str) -> list[EmailSend]:
-    """What a sequence has sent to one record, oldest first."""
+def sends_of(
+    db: Session, *, record_id: int, flow_key: str, instance_id: int | None = None
+) -> list[EmailSend]:
+    """What a sequence has sent to one record (in one enrolment: `instance_id`), oldest first."""
     query = (
         select(EmailSend)
         .where(EmailSend.record_id == record_id, EmailSend.flow_key == flow_key)
         .order_by(EmailSend.id)
     )
+    if instance_id is not None:
+        query = query.where(EmailSend.instance_id == instance_id)
     return list(db.scalars(query))
+
+
+def earlier_sends(db: Session, *, instance: FlowInstance) -> list[EmailSend]:
+    """The sends a step of `instance` compares itself with: those of its enrolment when the flow
+    is a sequence (a record enrolled again gets the steps again), else every send of the flow
+    to the record (each step reaches a record once)."""
+    doc = flows.definition_of(db, instance=instance)
+    scope = instance.id if enrolment.is_sequence(doc) else None
+    return sends_of(db, record_id=instance.record_id, flow_key=instance.flow_key, instance_id=scope)
+
+
+def start(
+    db: Session,
+    *,
+    definition: flows.PublishedFlow,
+    record: Record,
+    actor: User | None,
+    now: datetime,
+) -> tuple[FlowInstance | None, enrolment.Verdict | None]:
+    """Start an automation. A sequence enrols the record first: (None, why) when it may not
+    (`enrolment.decide`); the verdict carries the enrolment's number when it does."""
+    doc = definition.doc
+    if not enrolment.is_sequence(doc):
+        return flows.start_automation(
+            db, definition=definition, record=record, actor=actor, now=now
+        ), None
+    last = _last_enrolment(db, app_key=record.app_key, flow_key=definition.key, record=record)
+    verdict = enrolment.decide(doc["sequence"], last, now)
+    if verdict.number is None:
+        return None, verdict
+    if verdict.exit_running:
+        reason = {"reason": "reenrolled", "enrolment": verdict.number}
+        exit_sequences(db, record_id=record.id, data=reason, now=now, flow_keys=[definition.key])
+    row = SequenceEnrolment(
+        app_key=record.app_key,
+        flow_key=definition.key,
+        record_id=record.id,
+        number=verdict.number,
+        enrolled_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(row)
+            db.flush()
+    except IntegrityError:  # another dispatcher enrolled it under this number meanwhile
+        return None, enrolment.Verdict(None, "enrolled_concurrently")
+    instance = flows.start_automation(
+        db, definition=definition, record=record, actor=actor, now=now
+    )
+    row.instance_id = instance.id
+    return instance, verdict
+
+
+def _last_enrolment(
+    db: Session, *, app_key: str, flow_key: str, record: Record
+) -> enrolment.Last | None:
+    found = db.execute(
+        select(SequenceEnrolment, FlowInstance)
+        .join(FlowInstance, FlowInstance.id == SequenceEnrolment.instance_id, isouter=True)
+        .where(
+            SequenceEnrolment.app_key == app_key,
+            SequenceEnrolment.flow_key == flow_key,
+            SequenceEnrolment.record_id == record.id,
+        )
+        .order_by(SequenceEnrolment.number.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    row, instance = found
+    running = instance is not None and instance.status in (*flows.OPEN_STATUSES, "new")
+    ended_at = instance.finished_at if instance is not None else None
+    return enrolment.Last(row.number, running, row.enrolled_at, ended_at)
 
 
 def record_send(

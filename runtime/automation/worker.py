@@ -30,6 +30,7 @@ from celery import Celery
 from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
+from runtime.actions.base import bind_settings
 from runtime.automation import events, incidents, outbox
 from runtime.automation import queue as queues
 from runtime.automation import service as automation
@@ -83,6 +84,7 @@ class Jobs:
     def factory(self) -> sessionmaker[Session]:
         if self._factory is None:
             self._factory = make_session_factory(make_engine(self.settings.database_url))
+            bind_settings(self._factory, self.settings)  # actions read them from their context
         return self._factory
 
     def queue(self) -> queues.Queue:
@@ -215,6 +217,7 @@ def run_scheduler(settings: Settings, *, interval: float) -> None:
     app, _jobs = build(settings)
     queue = queues.Queue.of(settings, app.send_task)
     factory = make_session_factory(make_engine(settings.database_url))
+    bind_settings(factory, settings)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stopping.set())

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -122,6 +124,32 @@ class Prepared:
             raise _wrapped(conn, plan, rows, error, cursor) from error
         finally:
             cursor.close()
+
+
+class InsertIgnoring:
+    """INSERT … ON CONFLICT (`conflict`) DO NOTHING, prepared for PostgreSQL and SQLite.
+
+    The idempotent writes of actions and handlers (a redelivered job finds its row and writes
+    nothing). `returning`: the column to return; no row comes back on a conflict.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        conflict: Sequence[str],
+        columns: Sequence[str],
+        returning: Any = None,
+    ) -> None:
+        self._by_dialect: dict[str, Prepared] = {}
+        for name, upsert in (("postgresql", pg_insert), ("sqlite", sqlite_insert)):
+            statement: Any = upsert(model).on_conflict_do_nothing(index_elements=list(conflict))
+            if returning is not None:
+                statement = statement.returning(returning)
+            self._by_dialect[name] = Prepared(statement, columns=columns)
+
+    def of(self, conn: Connection) -> Prepared:
+        return self._by_dialect[conn.dialect.name]
 
 
 def _run(

@@ -125,6 +125,7 @@ _SNAPSHOTS = generations.TokenCache(ORG_SCOPE)
 class _Snapshot:
     directory: Directory
     user_ids: Mapping[str, int]  # every user, active or not
+    emails: Mapping[str, str]  # username → email, for users that have one
 
 
 def directory(db: Session) -> Directory:
@@ -135,6 +136,11 @@ def directory(db: Session) -> Directory:
 def user_ids(db: Session) -> Mapping[str, int]:
     """Username → id of every user (from the same snapshot as the directory)."""
     return _snapshot(db).user_ids
+
+
+def user_emails(db: Session) -> Mapping[str, str]:
+    """Username → email of every user that has one (from the same snapshot)."""
+    return _snapshot(db).emails
 
 
 def _snapshot(db: Session) -> _Snapshot:
@@ -156,6 +162,7 @@ def _read(connection: Connection) -> _Snapshot:
             User.is_active,
             User.on_leave,
             User.backup_id,
+            User.email,
         )
     ).all()
     memberships = connection.execute(
@@ -184,4 +191,8 @@ def _read(connection: Connection) -> _Snapshot:
             if u.backup_id is not None and u.backup_id in username_by_id
         },
     )
-    return _Snapshot(found, {u.username: u.id for u in users})
+    return _Snapshot(
+        found,
+        {u.username: u.id for u in users},
+        {u.username: u.email for u in users if u.email},
+    )

@@ -11,6 +11,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from runtime.db.base import Base
 from runtime.db.types import JSONDoc, UTCDateTime, utcnow
 
+# The columns a new flow task is written with (prepared INSERTs of the flow shell and actions).
+NEW_TASK_COLUMNS = (
+    "instance_id",
+    "key",
+    "node",
+    "kind",
+    "assignee_id",
+    "status",
+    "due_at",
+    "created_at",
+    "version",
+)
+
 
 class Task(Base):
     __tablename__ = "tasks"

@@ -6,6 +6,7 @@ import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from typing import Any
@@ -14,7 +15,9 @@ from urllib.parse import urlsplit
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from runtime.actions.base import bind_settings
 from runtime.flows.models import FlowInstance, FlowTrace
+from runtime.settings import Settings
 
 EVENTS = "/api/apps/crm/events"
 SENDER = "星云市场部 <marketing@example.com>"
@@ -47,11 +50,17 @@ def smtp_server() -> Iterator[tuple[Inbox, str]]:
         controller.stop()
 
 
-def use_tracking_env(monkeypatch, app) -> None:
-    """The background steps read the base URL and secret from the environment, as in serve."""
-    monkeypatch.setenv("FORMWORK_BASE_URL", BASE_URL)
-    monkeypatch.setenv("FORMWORK_SECRET_KEY", app.state.settings.secret_key)
-    monkeypatch.setenv("FORMWORK_SMTP_FROM", SENDER)
+def use_tracking_env(monkeypatch, app, **changes: Any) -> Settings:
+    """The steps read the base URL, secret and sender from the settings their sessions carry,
+    as the server's loop and the workers bind them (never from the environment per mail)."""
+    settings = replace(app.state.settings, **{"base_url": BASE_URL, "smtp_from": SENDER, **changes})
+    bind_settings(app.state.session_factory, settings)
+    monkeypatch.setattr(Settings, "from_env", _no_environment)
+    return settings
+
+
+def _no_environment() -> Settings:
+    raise AssertionError("an action read the environment instead of its context's settings")
 
 
 def new_lead(client, **values: Any) -> int:

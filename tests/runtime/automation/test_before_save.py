@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from runtime.flows.models import FlowInstance
 from tests.conftest import key_for
 
+ROOT = Path(__file__).resolve().parents[3]
 OPPORTUNITIES = "/api/apps/crm/forms/opportunity/records"
 
 
@@ -68,3 +72,38 @@ def test_creating_a_won_deal_is_checked_too_and_rules_leave_no_instances(
             )
         )
     assert guard_runs == 0  # evaluated in memory: no instance, no trace
+
+
+def test_a_rule_published_later_guards_the_next_save(client, session_factory) -> None:
+    # given accounts are being saved (the form's rules have been looked up and kept)
+    rep = headers(session_factory)
+    admin = headers(session_factory, "admin")
+    first = client.post(
+        "/api/apps/crm/forms/account/records", json={"name": "测试客户甲"}, headers=rep
+    )
+    assert first.status_code == 201, first.text
+    # when an admin publishes a before-save rule on accounts
+    rule = json.loads((ROOT / "flow_definitions/crm/opportunity_won_guard.json").read_text())
+    rule["key"] = "account_name_guard"
+    rule["form"] = "account"
+    rule["trigger"] = {
+        "type": "before_save",
+        "condition": {"field": "name", "op": "contains", "value": "测试"},
+        "on": ["create"],
+    }
+    rule["nodes"][1]["config"]["params"] = {
+        "field": "name",
+        "message": {"zh-CN": "不要用测试名称。", "en": "No test names."},
+    }
+    url = "/api/apps/crm/flows/account_name_guard"
+    assert client.put(url, json=rule, headers=admin).status_code in (200, 201)
+    published = client.post(url + "/publish", headers=admin)
+    assert published.status_code in (200, 201), published.text
+    # then the very next save meets it, and other names still pass
+    refused = client.post(
+        "/api/apps/crm/forms/account/records", json={"name": "测试客户乙"}, headers=rep
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["message"] == "不要用测试名称。"
+    ok = client.post("/api/apps/crm/forms/account/records", json={"name": "金桥"}, headers=rep)
+    assert ok.status_code == 201, ok.text

@@ -192,3 +192,29 @@ def test_a_bad_cron_is_a_validation_problem() -> None:
     )
     codes = {(p.code, p.pointer) for p in validate_flow(flow)}
     assert ("invalid_cron", "/trigger/cron") in codes
+
+
+def test_the_background_loop_scans_for_time_triggers_now_and_then(
+    session_factory, monkeypatch
+) -> None:
+    # given a background loop and a count of its time-trigger scans
+    from runtime.automation import loop
+
+    scans: list[object] = []
+    real_scan = schedule.scan
+
+    def counted(db: Session, **kwargs: object) -> int:
+        scans.append(kwargs["now"])
+        return real_scan(db, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(schedule, "scan", counted)
+    background = loop.BackgroundLoop(session_factory)
+    # when commits wake it twice in a row
+    background.work()
+    background.work()
+    # then only the first pass scans: the second goes straight to the events
+    assert len(scans) == 1
+    # and once SCAN_EVERY has passed, the next pass scans again
+    background.next_scan = 0.0
+    background.work()
+    assert len(scans) == 2

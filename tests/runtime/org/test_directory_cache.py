@@ -43,6 +43,19 @@ def test_users_roles_and_ids_follow_changes(db: Session) -> None:
     assert org.user_ids(db)["xu"] == user.id  # … but still known by id
 
 
+def test_emails_follow_a_changed_address(db: Session) -> None:
+    # given wang's address as notifications read it (the cached snapshot)
+    wang = org.load_user(db, username="wang")
+    before = org.user_emails(db).get("wang")
+    assert before == wang.email
+    # when the address changes in this transaction, the next read has the new one
+    wang.email = "wang.new@example.com"
+    assert org.user_emails(db)["wang"] == "wang.new@example.com"
+    # and a user without an address has no entry (no mail is addressed to nobody)
+    wang.email = None
+    assert "wang" not in org.user_emails(db)
+
+
 def test_a_rolled_back_change_never_matches_a_later_one(seeded: tuple[str, Engine]) -> None:
     _url, engine = seeded
     factory = make_session_factory(engine)
