@@ -7,14 +7,20 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from builder import publish as publishing
 from builder import simulate as simulation
 from runtime.definitions import store
-from runtime.errors import NotFound
+from runtime.errors import InvalidDefinition, NotFound, Problem
 from runtime.http.deps import DB, CurrentUser, SlugPath, now_utc
 from runtime.http.payload import require_text
 from runtime.org import service as org
 
 router = APIRouter(prefix="/api/apps", tags=["definitions"])
+
+# Problems of a stored draft the engine cannot start from at all (its shape is not a flow's: a
+# draft is stored only when it fits the meta-schema, so these are duplicate ids); everything
+# else runs, and an edge into nowhere stops the run where it is taken (builder/simulate.py).
+_CANNOT_RUN = frozenset({"duplicate_node_id", "duplicate_edge_id"})
 
 
 class SimulateIn(BaseModel):
@@ -37,6 +43,15 @@ def simulate_flow(
     doc = store.current_doc(db, app_key=app, kind="flows", key=key)
     if doc is None:
         raise NotFound("definition_not_found", f"No flows definition {key!r} in {app}.")
+    problems: list[Problem] = []
+    if store.get_draft(db, app_key=app, kind="flows", key=key) is not None:
+        # A draft may be saved with problems (a half-built flow, decision 0011): it runs as far
+        # as the engine can take it, and its problems come back beside the trace.
+        problems = publishing.validate(db, app_key=app, kind="flows", key=key, doc=doc)
+        shape = [p for p in problems if p.code in _CANNOT_RUN]
+        if shape:
+            message = "The draft cannot be run: " + "; ".join(p.message for p in shape)
+            raise InvalidDefinition("draft_cannot_run", message, shape)
     now = simulation.parse_at(body.at, field="at") if body.at else now_utc()
     result = simulation.simulate(
         doc,
@@ -47,4 +62,4 @@ def simulate_flow(
         directory=org.directory(db),
     )
     db.rollback()
-    return result
+    return {**result, "problems": [problem.to_json() for problem in problems]}

@@ -35,6 +35,7 @@ from runtime.flows.events import (
     Event,
     RecordChanged,
     Resubmit,
+    Retry,
     Signal,
     Start,
     SubflowFinished,
@@ -218,6 +219,10 @@ class _Run:
             self.queue.append((self.new_token(), self.graph.start_node(), None))
             self.run()
             return
+        if isinstance(event, Retry):
+            self.retry(event)
+            self.run()
+            return
         if status == "new":
             raise Conflict("not_started", "the instance has not started")
         if status in TERMINAL_STATUSES:
@@ -323,6 +328,65 @@ class _Run:
                 task: dict[str, Any] = token["data"]["tasks"][key]
                 return task
         raise Conflict("unknown_task", f"no task {key!r}")
+
+    def retry(self, event: Retry) -> None:
+        """Run a failed action again at its node with its key, then go on (decision 0008).
+
+        A token still waiting for the action (its call failed and the instance waits) is found
+        by the key; an instance that failed there is resumed with the token its error entry
+        recorded, so the key — the action's idempotency key — is the same as before.
+        """
+        state = self.state
+        if event.record is not None:
+            state["record"] = dict(event.record)
+        found = self.find(lambda data: data.get("action_key") == event.key)
+        if found is not None and state["status"] in ("running", "returned"):
+            token = self.own(found)
+        elif state["status"] == "failed" and event.token:
+            token = self.restored(event.token, event.node)
+            for other in event.others:  # waits that hold no task or timer: nothing to re-create
+                if open_task_keys(other.get("data") or {}) or timer_keys(other.get("data") or {}):
+                    raise Conflict("not_resumable", "a branch that ended held tasks or timers")
+                again = self.restored(other, str(other.get("node")))
+                again["data"] = copy_json(dict(other.get("data") or {}))
+                state["tokens"].append(again)
+            state["status"] = "running"
+        else:
+            raise Conflict("nothing_to_retry", f"nothing waits for or failed at {event.key!r}")
+        state["seq"] += 1
+        if token["node"] != event.node:
+            raise Conflict("nothing_to_retry", f"{event.key!r} is not at node {event.node!r}")
+        node = self.graph.node(event.node)
+        node_type = node_types.load(
+            str(node.get("type")), pointer=self.graph.type_pointer(event.node)
+        )
+        ctx = self.context(token, node)
+        if ctx.key() != event.key:
+            raise Conflict("nothing_to_retry", f"{event.key!r} is not the node's current key")
+        data = {"by": event.by, "key": event.key, "token": token["id"]}
+        self.trace.append(TraceEntry(event.node, "retry", data))
+        self.apply(token, node_type.retry(ctx))
+
+    def restored(self, snapshot: Mapping[str, Any], node_id: str) -> dict[str, Any]:
+        """A token back from its snapshot, at `node_id` with nothing held."""
+        self.graph.node(node_id)
+        attempt = snapshot.get("attempt")
+        if not isinstance(attempt, int) or isinstance(attempt, bool) or attempt < 1:
+            raise InvalidInput("invalid_event", "the token to resume needs its attempt")
+        token_id = snapshot.get("id")
+        if not isinstance(token_id, int) or isinstance(token_id, bool):
+            self.state["seq"] += 1
+            token_id = self.state["seq"]
+        return {
+            "id": token_id,
+            "node": node_id,
+            "attempt": attempt,
+            "branches": copy_json(list(snapshot.get("branches") or [])),
+            "trail": list(snapshot.get("trail") or []),
+            "resume": copy_json(snapshot.get("resume")),
+            "chosen": list(snapshot.get("chosen") or []),
+            "data": {},
+        }
 
     # -- moving tokens ----------------------------------------------------------------------
 

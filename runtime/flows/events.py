@@ -104,6 +104,24 @@ class SubflowFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class Retry:
+    """An operator runs a failed action again: the same node, the same key (decision 0008).
+
+    `token` is the failed token as its error entry recorded it, `others` the tokens that ended
+    with it (waiting for a signal or a call: nothing to re-create); they are needed only to
+    resume an instance that failed (a waiting token is found by its key).
+    """
+
+    node: str
+    key: str
+    by: str | None = None
+    token: Mapping[str, Any] = field(default_factory=dict)
+    others: tuple[Mapping[str, Any], ...] = ()
+    record: Record | None = None
+    type: str = "retry"
+
+
+@dataclass(frozen=True, slots=True)
 class RecordChanged:
     record: Record | None = None
     type: str = "record_changed"
@@ -121,6 +139,7 @@ Event = (
     | Signal
     | ActionDone
     | SubflowFinished
+    | Retry
     | RecordChanged
 )
 
@@ -166,6 +185,15 @@ class _Reader:
             self.bad(key, f"{key!r} must be an object.", "required" if value is None else "invalid")
             return {}
         return dict(value)
+
+    def objects(self, key: str) -> tuple[Mapping[str, Any], ...]:
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            self.bad(key, f"{key!r} must be a list of objects.")
+            return ()
+        return tuple(dict(item) for item in value)
 
     def users(self, key: str) -> tuple[str, ...]:
         value = self.raw.get(key)
@@ -246,6 +274,17 @@ def _subflow_finished(r: _Reader) -> Event:
     return SubflowFinished(key=r.text("key"), outcome=r.text("outcome"), record=r.record())
 
 
+def _retry(r: _Reader) -> Event:
+    return Retry(
+        node=r.text("node"),
+        key=r.text("key"),
+        by=r.optional_text("by"),
+        token=r.mapping("token"),
+        others=r.objects("others"),
+        record=r.record(),
+    )
+
+
 def _record_changed(r: _Reader) -> Event:
     record = r.record()
     if record is None:
@@ -265,6 +304,7 @@ PARSERS: dict[str, Callable[[_Reader], Event]] = {
     "signal": _signal,
     "action_done": _action_done,
     "subflow_finished": _subflow_finished,
+    "retry": _retry,
     "record_changed": _record_changed,
 }
 

@@ -148,3 +148,113 @@ def test_unknown_flow_is_404_and_login_is_required(client, admin_headers):
     missing = client.post("/api/apps/crm/flows/nope/simulate", json={}, headers=admin_headers)
     assert missing.status_code == 404
     assert client.post(URL, json={}).status_code == 401
+
+
+# --- drafts saved with problems (decision 0011) ----------------------------------------------
+
+FLOW = "/api/apps/crm/flows/quote_approval"
+
+
+def _draft(client, admin_headers, change) -> dict:
+    doc = client.get(FLOW, headers=admin_headers).json()["definition"]
+    change(doc)
+    saved = client.put(FLOW, json=doc, headers=admin_headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["problems"], "the draft is meant to have problems"
+    return doc
+
+
+def test_a_draft_with_an_unreachable_node_runs_and_shows_its_problems(
+    client, admin_headers, session_factory
+):
+    def add_lonely(doc: dict) -> None:
+        notify = {"action": "notify", "params": {"to": [{"type": "submitter"}], "title": "hi"}}
+        doc["nodes"].append({"id": "lonely", "type": "action", "config": notify})
+
+    doc = _draft(client, admin_headers, add_lonely)
+    before = counts(session_factory)
+    body = {
+        "record": BIG,
+        "submitter": "north_a",
+        "events": [{"type": "task_completed", "by": "zhao", "outcome": "approve"}],
+    }
+    response = client.post(URL, json=body, headers=admin_headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["status"] == "approved"  # the run went through the draft as it stands
+    assert "stopped" not in result
+    lonely = f"/nodes/{len(doc['nodes']) - 1}"
+    assert ("unreachable_node", lonely) in {(p["code"], p["pointer"]) for p in result["problems"]}
+    entered = {e["node"] for s in result["steps"] for e in s["trace"] if e["kind"] == "entered"}
+    assert "director" in entered
+    assert "lonely" not in entered
+    assert counts(session_factory) == before
+
+
+def test_a_dangling_edge_on_the_path_stops_the_run_naming_the_node(client, admin_headers):
+    def dangle(doc: dict) -> None:
+        edge = next(e for e in doc["edges"] if e["id"] == "route_to_manager")
+        edge["to"] = "ghost"
+
+    _draft(client, admin_headers, dangle)
+    small = {"record": {"total": "9000", "discount": "0.9"}, "submitter": "north_a"}
+    response = client.post(URL, json=small, headers=admin_headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    stopped = result["stopped"]
+    assert stopped["code"] == "cannot_run"
+    assert stopped["cause"] == "dangling_edge"
+    assert (stopped["node"], stopped["edge"], stopped["target"]) == (
+        "route",
+        "route_to_manager",
+        "ghost",
+    )
+    assert "'route'" in stopped["message"]
+    assert "'ghost'" in stopped["message"]
+    last = result["steps"][-1]
+    assert last["error"]["code"] == "cannot_run"
+    assert last["error"]["node"] == "route"
+    # the steps before the stop are kept: the start marked the quote pending
+    first = result["steps"][0]
+    assert first["event"]["type"] == "start"
+    assert any(e["effect"] == "run_action" for e in first["effects"])
+    assert "dangling_edge" in {p["code"] for p in result["problems"]}
+    # a record taking the other branch never meets the dangling edge and runs on
+    big = client.post(URL, json={"record": BIG, "submitter": "north_a"}, headers=admin_headers)
+    assert big.status_code == 200, big.text
+    assert "stopped" not in big.json()
+    tasks = [e for s in big.json()["steps"] for e in s["effects"] if e["effect"] == "create_task"]
+    assert [t["assignee"] for t in tasks] == ["zhao"]
+
+
+def test_a_draft_without_a_start_node_stops_at_once(client, admin_headers):
+    def no_start(doc: dict) -> None:
+        doc["nodes"] = [n for n in doc["nodes"] if n["type"] != "start"]
+        doc["edges"] = [e for e in doc["edges"] if e["from"] != "start"]
+
+    _draft(client, admin_headers, no_start)
+    response = client.post(URL, json={"record": BIG}, headers=admin_headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["status"] == "stopped"
+    assert result["stopped"]["cause"] == "no_start"
+    assert [s["error"]["code"] for s in result["steps"]] == ["cannot_run"]
+    assert "missing_start" in {p["code"] for p in result["problems"]}
+
+
+def test_a_draft_with_duplicate_node_ids_is_refused_with_the_problem(client, admin_headers):
+    def twice(doc: dict) -> None:
+        doc["nodes"].append(dict(next(n for n in doc["nodes"] if n["id"] == "manager")))
+
+    _draft(client, admin_headers, twice)
+    response = client.post(URL, json={"record": BIG}, headers=admin_headers)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert response.json()["errors"][0]["code"] == "duplicate_node_id"
+    assert all(e["code"] == "duplicate_node_id" for e in errors)
+
+
+def test_the_published_flow_runs_with_no_problems_listed(client, admin_headers):
+    result = client.post(URL, json={"record": BIG}, headers=admin_headers).json()
+    assert result["problems"] == []
+    assert "stopped" not in result

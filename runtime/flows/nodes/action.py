@@ -10,6 +10,8 @@ from runtime.flows.events import ActionDone, Event
 from runtime.flows.nodes.base import Context, NodeType, Outcome, node_types
 from runtime.flows.state import copy_json
 
+RESUMABLE = ("id", "attempt", "branches", "trail", "resume", "chosen")
+
 
 @node_types.register
 class ActionNode(NodeType):
@@ -41,12 +43,30 @@ class ActionNode(NodeType):
         effect = RunAction(key, ctx.node_id, action, params)
         return Outcome(wait=True, data={"action_key": key}, effects=(effect,))
 
+    def retry(self, ctx: Context) -> Outcome:
+        """The same action again under the same key (the token keeps its attempt)."""
+        return self.enter(ctx)
+
     def on_event(self, ctx: Context, event: Event) -> Outcome:
         if not isinstance(event, ActionDone):
             return super().on_event(ctx, event)
         result = dict(event.result)
         if result.get("error"):
-            entry = ctx.entry("error", code="action_failed", key=event.key, result=result)
+            # The token and the tokens that end with it: what an operator's retry restores.
+            token = {name: copy_json(ctx.token.get(name)) for name in RESUMABLE}
+            others = [
+                {name: copy_json(other.get(name)) for name in (*RESUMABLE, "node", "data")}
+                for other in ctx.state["tokens"]
+                if other.get("id") != ctx.token.get("id")
+            ]
+            entry = ctx.entry(
+                "error",
+                code="action_failed",
+                key=event.key,
+                result=result,
+                token=token,
+                others=others,
+            )
             return Outcome(finish="failed", trace=(entry,))
         fields = (ctx.config.get("params") or {}).get("fields")
         if ctx.config.get("action") == "update_fields" and isinstance(fields, Mapping):

@@ -290,6 +290,10 @@ class NodeType:
             "unexpected_event", f"node {ctx.node_id!r} ({self.key}) does not take {event.type!r}"
         )
 
+    def retry(self, ctx: Context) -> Outcome:
+        """An operator runs the node's failed work again (its token restored, same attempt)."""
+        raise Conflict("not_retryable", f"node {ctx.node_id!r} ({self.key}) cannot be retried")
+
 
 node_types: Registry[NodeType] = Registry("node type")
 
