@@ -13,6 +13,7 @@ from builder import flow_pages
 from builder import pages as builder_pages
 from builder.api import definitions
 from builder.api import flows as flow_api
+from builder.api import formula as formula_api
 from builder.palette import palette
 from runtime.app import configure
 from runtime.automation.loop import BackgroundLoop
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure(app, settings)
     app.include_router(definitions.router)
     app.include_router(flow_api.router)
+    app.include_router(formula_api.router)
     app.include_router(builder_pages.api_router)
     app.include_router(builder_pages.router)
     app.include_router(flow_pages.router)

@@ -101,6 +101,19 @@ class Not:
 
 
 @dataclass(frozen=True, slots=True)
+class Rows:
+    """`some` / `every` row of the line-items field `key` satisfies `test`.
+
+    Inside `test` a column of this field reads the current row's value: it is a `Field` whose key
+    is `key.column` (record keys never hold a dot), looked up in a per-row view of the values.
+    """
+
+    mode: str  # "some" | "every"
+    key: str
+    test: Node
+
+
+@dataclass(frozen=True, slots=True)
 class Truth:
     """The truth value of a formula used as a condition leaf."""
 
@@ -108,7 +121,7 @@ class Truth:
 
 
 Node: TypeAlias = (
-    Literal | Field | ListOf | Negate | Binary | Compare | Call | All | AnyOf | Not | Truth
+    Literal | Field | ListOf | Negate | Binary | Compare | Call | All | AnyOf | Not | Truth | Rows
 )
 
 COMPARE_OPS = frozenset(
@@ -140,7 +153,7 @@ def children(node: Node) -> tuple[Node, ...]:
             return items
         case Call(_, args):
             return args
-        case Negate(operand) | Not(operand) | Truth(operand):
+        case Negate(operand) | Not(operand) | Truth(operand) | Rows(_, _, operand):
             return (operand,)
         case Binary(_, left, right):
             return (left, right)
@@ -149,12 +162,14 @@ def children(node: Node) -> tuple[Node, ...]:
 
 
 def field_refs(node: Node) -> frozenset[str]:
-    """The field keys `node` reads (`{items.amount}` reads `items`)."""
+    """The field keys `node` reads (`{items.amount}` and a row's `items.amount` read `items`)."""
     keys: set[str] = set()
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, Field):
+            keys.add(current.key.partition(".")[0])
+        elif isinstance(current, Rows):
             keys.add(current.key)
         stack.extend(children(current))
     return frozenset(keys)

@@ -14,13 +14,17 @@ from runtime.expr.ast import (
     DEFAULT_BUDGET,
     All,
     AnyOf,
+    Binary,
     Budget,
+    Call,
     Compare,
     Field,
     ListOf,
     Literal,
+    Negate,
     Node,
     Not,
+    Rows,
     Truth,
     fail,
 )
@@ -33,6 +37,7 @@ SCALAR_OPS = ("gt", "gte", "lt", "lte", "contains", "not_contains", "starts_with
 EQUALITY_OPS = ("eq", "ne")  # the value may also be a list (multi-select equality)
 OPS = (*EQUALITY_OPS, *SCALAR_OPS, *LIST_OPS, *NO_VALUE_OPS, "between")
 
+ROW_MODES = ("some", "every")  # {"some": "items", "where": C}: some / every row of items
 _FIELD_PATTERN = rf"^{FIELD_KEY}(\.{FIELD_KEY})?$"
 _OPERAND = {"anyOf": [{"$ref": "#/$defs/scalar"}, {"$ref": "#/$defs/field_ref"}]}
 
@@ -51,6 +56,8 @@ CONDITION_SCHEMA: dict[str, Any] = {
                 {"$ref": "#/$defs/all"},
                 {"$ref": "#/$defs/any"},
                 {"$ref": "#/$defs/not"},
+                {"$ref": "#/$defs/some"},
+                {"$ref": "#/$defs/every"},
                 {"$ref": "#/$defs/formula"},
                 {"$ref": "#/$defs/comparison"},
             ]
@@ -72,6 +79,18 @@ CONDITION_SCHEMA: dict[str, Any] = {
             "required": ["not"],
             "additionalProperties": False,
             "properties": {"not": {"$ref": "#/$defs/condition"}},
+        },
+        **{
+            mode: {
+                "type": "object",
+                "required": [mode, "where"],
+                "additionalProperties": False,
+                "properties": {
+                    mode: {"type": "string", "pattern": f"^{FIELD_KEY}$"},
+                    "where": {"$ref": "#/$defs/condition"},
+                },
+            }
+            for mode in ROW_MODES
         },
         "formula": {
             "type": "object",
@@ -190,6 +209,8 @@ class _Checker:
         if "not" in tree:
             self.extra_keys(tree, {"not"}, pointer)
             self.condition(tree["not"], f"{pointer}/not", depth + 1)
+        elif "some" in tree or "every" in tree:
+            self.rows(tree, pointer, depth)
         elif "formula" in tree:
             self.extra_keys(tree, {"formula"}, pointer)
             text = tree["formula"]
@@ -204,9 +225,27 @@ class _Checker:
         else:
             self.add(
                 "invalid_condition",
-                "Expected one of 'all', 'any', 'not', 'formula' or 'field' with 'op'.",
+                "Expected one of 'all', 'any', 'not', 'some', 'every', 'formula' or 'field' with "
+                "'op'.",
                 pointer,
             )
+
+    def rows(self, tree: Mapping[str, Any], pointer: str, depth: int) -> None:
+        mode = "some" if "some" in tree else "every"
+        self.extra_keys(tree, {mode, "where"}, pointer)
+        key = tree[mode]
+        if not isinstance(key, str) or FIELD_RE.fullmatch(key) is None or "." in key:
+            self.add(
+                "invalid_field",
+                "Expected a line-items field key like 'items'.",
+                f"{pointer}/{mode}",
+            )
+        if "where" not in tree:
+            self.add(
+                "missing_value", f"{mode!r} needs 'where': the rows' condition.", f"{pointer}/where"
+            )
+        else:
+            self.condition(tree["where"], f"{pointer}/where", depth + 1)
 
     def comparison(self, tree: Mapping[str, Any], pointer: str) -> None:
         self.extra_keys(tree, {"field", "op", "value"}, pointer)
@@ -288,33 +327,75 @@ def compile_condition(tree: Mapping[str, Any], *, budget: Budget | None = None) 
         first = problems[0]
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise ExpressionError(first.code, f"{first.message}{more}", problems)
-    return _build(tree, budget or DEFAULT_BUDGET)
+    return _build(tree, budget or DEFAULT_BUDGET, frozenset())
 
 
-def _build(tree: Mapping[str, Any], budget: Budget) -> Node:
+def _build(tree: Mapping[str, Any], budget: Budget, rows: frozenset[str]) -> Node:
+    """The AST of `tree`; `rows` are the line-items fields whose current row is in scope."""
     if "all" in tree:
-        return All(tuple(_build(item, budget) for item in tree["all"]))
+        return All(tuple(_build(item, budget, rows) for item in tree["all"]))
     if "any" in tree:
-        return AnyOf(tuple(_build(item, budget) for item in tree["any"]))
+        return AnyOf(tuple(_build(item, budget, rows) for item in tree["any"]))
     if "not" in tree:
-        return Not(_build(tree["not"], budget))
+        return Not(_build(tree["not"], budget, rows))
+    for mode in ROW_MODES:
+        if mode in tree:
+            key = tree[mode]
+            return Rows(mode, key, _build(tree["where"], budget, rows | {key}))
     if "formula" in tree:
-        return Truth(parse_formula(tree["formula"], budget=budget))
+        formula = parse_formula(tree["formula"], budget=budget)
+        return Truth(_bind_rows(formula, rows) if rows else formula)
     op = tree["op"]
-    value = None if op in NO_VALUE_OPS else _operand(tree.get("value"))
-    return Compare(op, _field(tree["field"]), value)
+    value = None if op in NO_VALUE_OPS else _operand(tree.get("value"), rows)
+    return Compare(op, _field(tree["field"], rows), value)
 
 
-def _field(key: str) -> Field:
+def _field(key: str, rows: frozenset[str]) -> Field:
     name, _, column = key.partition(".")
+    if column and name in rows:
+        return Field(key)  # the current row's column, read through the row view
     return Field(name, column or None)
 
 
-def _operand(value: Any) -> Node:
+def _bind_rows(node: Node, rows: frozenset[str]) -> Node:
+    """A formula's AST with `{items.amount}` of an in-scope line-items field read from the row."""
+
+    def bind(item: Node) -> Node:
+        return _bind_rows(item, rows)
+
+    match node:
+        case Field(key, column) if column is not None and key in rows:
+            return Field(f"{key}.{column}")
+        case Literal() | Field():
+            return node
+        case ListOf(items):
+            return ListOf(tuple(map(bind, items)))
+        case All(items):
+            return All(tuple(map(bind, items)))
+        case AnyOf(items):
+            return AnyOf(tuple(map(bind, items)))
+        case Call(name, args):
+            return Call(name, tuple(map(bind, args)))
+        case Binary(op, left, right):
+            return Binary(op, bind(left), bind(right))
+        case Compare(op, subject, value):
+            return Compare(op, bind(subject), None if value is None else bind(value))
+        case Negate(operand):
+            return Negate(bind(operand))
+        case Not(operand):
+            return Not(bind(operand))
+        case Truth(operand):
+            return Truth(bind(operand))
+        case Rows(mode, key, test):
+            return Rows(mode, key, bind(test))
+    raise TypeError(f"not an expression node: {type(node).__name__}")
+
+
+def _operand(value: Any, rows: frozenset[str]) -> Node:
     if isinstance(value, Mapping):
-        return _field(value["field"])
+        return _field(value["field"], rows)
     if isinstance(value, list):
-        return ListOf(tuple(_operand(item) for item in value))
+        return ListOf(tuple(_operand(item, rows) for item in value))
     if value is None or isinstance(value, str | bool):
         return Literal(value)
     number = _number(value)

@@ -28,6 +28,7 @@ from runtime.expr.ast import (
     Negate,
     Node,
     Not,
+    Rows,
     Truth,
 )
 from runtime.expr.functions import (
@@ -80,6 +81,54 @@ def read_field(ctx: Context, key: str, column: str | None) -> Value:
         fail_list(ctx)
     ctx.tick(len(value))
     return [row.get(column) if isinstance(row, Mapping) else None for row in value]
+
+
+class RowView(Mapping[str, Any]):
+    """The values seen inside a `Rows` test: `key.column` is the current row's column, the rest
+    are the enclosing values (the record, or an outer row's view)."""
+
+    __slots__ = ("outer", "prefix", "row")
+
+    def __init__(self, outer: Mapping[str, Any], key: str, row: object) -> None:
+        self.outer = outer
+        self.prefix = f"{key}."
+        self.row: Mapping[str, Any] = row if isinstance(row, Mapping) else {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name.startswith(self.prefix):
+            return self.row.get(name[len(self.prefix) :])
+        return self.outer[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name.startswith(self.prefix):
+            return self.row.get(name[len(self.prefix) :], default)
+        return self.outer.get(name, default)
+
+    def __iter__(self) -> Any:
+        return iter(self.outer)
+
+    def __len__(self) -> int:
+        return len(self.outer)
+
+
+def run_rows(mode: str, key: str, test: _Fn, ctx: Context) -> bool:
+    """Whether some / every row of `key` passes `test` (no rows: `some` false, `every` true)."""
+    outer = ctx.values
+    rows = outer.get(key)
+    if not is_list(rows):
+        return mode == "every"
+    if len(rows) > ctx.budget.max_list:
+        fail_list(ctx)
+    ctx.tick(len(rows))
+    wanted = mode == "some"
+    try:
+        for row in rows:
+            ctx.values = RowView(outer, key, row)
+            if to_bool(test(ctx)) is wanted:
+                return wanted
+    finally:
+        ctx.values = outer
+    return not wanted
 
 
 def run_test(op: str, left: Value, right: Value, ctx: Context) -> bool:
@@ -136,6 +185,8 @@ def _eval(node: Node, ctx: Context) -> Value:
             return negate(_eval(operand, ctx), ctx)
         case ListOf(items):
             return [_eval(item, ctx) for item in items]
+        case Rows(mode, key, test):
+            return run_rows(mode, key, partial(_eval, test), ctx)
     raise TypeError(f"not an expression node: {type(node).__name__}")
 
 
@@ -178,6 +229,8 @@ def _compile(node: Node) -> _Fn:
             return _any(tuple(map(_compile, items)))
         case Not(operand) | Truth(operand):
             return _truth(_compile(operand), negated=isinstance(node, Not))
+        case Rows(mode, key, test):
+            return _rows(mode, key, _compile(test))
         case Call("IF", args):
             return _if(tuple(map(_compile, args)))
         case Call(name, args):
@@ -314,6 +367,16 @@ def _truth(operand: _Fn, *, negated: bool) -> _Fn:
         return to_bool(operand(ctx)) is not negated
 
     return truth
+
+
+def _rows(mode: str, key: str, test: _Fn) -> _Fn:
+    def rows(ctx: Context) -> bool:
+        ctx.steps += 1
+        if ctx.steps > ctx.max_steps:
+            over_budget(ctx)
+        return run_rows(mode, key, test, ctx)
+
+    return rows
 
 
 def _if(args: tuple[_Fn, ...]) -> _Fn:

@@ -19,6 +19,7 @@ from runtime.definitions.model import FieldDef, FormDef
 from runtime.errors import FormworkError, InvalidDefinition, Problem
 from runtime.fields.base import Checker, FieldType, ValueProblem, field_types
 from runtime.fields.line_items import LineItems, RowComputer
+from runtime.i18n import LOCALES, text
 
 Predicate = Callable[[Mapping[str, Any], datetime], Any]
 Evaluator = Callable[[Mapping[str, Any], datetime], Any]
@@ -47,6 +48,9 @@ class CompiledField:
     default_formula: Evaluator | None  # {"formula": ...} default, evaluated with `now`
     formula_refs: frozenset[str]  # formula fields only: the refs of their formula
     compute_rows: RowComputer | None  # line items with row formulas: (rows, now) → rows
+    # `required_message` by locale (each locale filled, falling back to the other); None: the
+    # standard text. Resolved here so the required check only reads it when a value is missing.
+    required_text: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,11 @@ def clear_cache() -> None:
 
 def _compile(doc: Mapping[str, Any], digest: str) -> CompiledForm:
     definition = FormDef.from_json(doc)
-    fields = {item.key: _compile_field(item) for item in definition.fields}
+    raw_fields = doc.get("fields") or []
+    fields = {
+        item.key: _compile_field(item, _required_text(raw_fields[item.index]))
+        for item in definition.fields
+    }
     writable_conditions = tuple(
         item for item in fields.values() if item.readonly_when is not None and not item.is_locked
     )
@@ -132,7 +140,15 @@ def _compile(doc: Mapping[str, Any], digest: str) -> CompiledForm:
     )
 
 
-def _compile_field(item: FieldDef) -> CompiledField:
+def _required_text(raw: Any) -> Mapping[str, str] | None:
+    """A field's `required_message` with every locale filled in, or None when it has none."""
+    given = raw.get("required_message") if isinstance(raw, Mapping) else None
+    if not isinstance(given, Mapping) or not any(isinstance(v, str) and v for v in given.values()):
+        return None
+    return {locale: text(given, locale) for locale in LOCALES}
+
+
+def _compile_field(item: FieldDef, required_text: Mapping[str, str] | None = None) -> CompiledField:
     field_type = field_types.load(item.type, pointer=f"{item.pointer}/type")
     config = item.config
     check = None if field_type.is_computed else _compile_checker(field_type, item)
@@ -155,6 +171,7 @@ def _compile_field(item: FieldDef) -> CompiledField:
         default_formula=default_formula,
         formula_refs=references.formula_refs(formula) if formula is not None else frozenset(),
         compute_rows=field_type.row_computer(config) if isinstance(field_type, LineItems) else None,
+        required_text=required_text,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,11 +11,12 @@ from typing import Any
 import jinja2
 
 from runtime.errors import Problem
+from runtime.fields.base import COMMON_MESSAGES
 from runtime.forms.embed import embed_script
 from runtime.forms.widgets import FieldContext, field_view
 from runtime.i18n import LOCALES, Messages, message, pick_locale, text
 
-__all__ = ["embed_script", "render_error", "render_form", "render_thanks"]
+__all__ = ["embed_script", "render_error", "render_form", "render_record_form", "render_thanks"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 HONEYPOT_NAME = "website"
@@ -39,6 +40,7 @@ MESSAGES: Messages = {
         "en": "Please correct the {count} highlighted field(s) below.",
     },
     "honeypot": {"zh-CN": "请勿填写此项", "en": "Leave this field empty"},
+    "tab_invalid": {"zh-CN": "（有待修正项）", "en": " (needs corrections)"},
 }
 
 
@@ -74,7 +76,7 @@ def render_form(
     field_errors, form_errors = _split_problems(problems, fields)
     ctx = FieldContext(locale, values or {}, field_errors, use_defaults)
     blocks = _layout_blocks(form, fields, ctx)
-    rendered = {f["key"] for block in blocks for s in block["sections"] for f in s["fields"]}
+    rendered = {f["key"] for block in blocks for s in _block_sections(block) for f in s["fields"]}
     public = form.get("public") or {}
     capture = [
         {"name": name, "value": "" if value is None else str(value)}
@@ -103,6 +105,7 @@ def render_form(
         idempotency_key=idempotency_key,
         submit_label=text(public.get("submit_label"), locale) or _message("submit", locale),
         form_errors_title=_message("form_errors", locale),
+        tab_invalid_label=_message("tab_invalid", locale),
     )
 
 
@@ -138,6 +141,53 @@ def render_error(*, locale: str, status: int, message: str, static_url: str = "/
         heading=heading,
         status=status,
         message=message,
+    )
+
+
+def render_record_form(
+    form: Mapping[str, Any],
+    *,
+    locale: str,
+    values: Mapping[str, Any] | None,
+    submit_label: str,
+    readonly: Collection[str] = (),
+    hidden: Collection[str] = (),
+) -> str:
+    """Render the form's fields alone for a signed-in user's create / edit page.
+
+    The same widgets, layout and conditions as the public page, without its chrome, honeypot and
+    idempotency key; the page's script sends the values to the records API. `values` None means
+    a new record (defaults apply); `readonly` keys render disabled, `hidden` keys not at all.
+    """
+    locale = _locale(locale)
+    fields: dict[str, Mapping[str, Any]] = {}
+    for f in form.get("fields", []):
+        if not isinstance(f, Mapping) or "key" not in f or f["key"] in hidden:
+            continue
+        fields[f["key"]] = {**f, "readonly": True} if f["key"] in readonly else f
+    ctx = FieldContext(locale, values or {}, {}, values is None)
+    return _render(
+        "form.html",
+        layout="_fragment.html",
+        mode="record",
+        locale=locale,
+        embed=False,
+        static_url="/static",
+        page_title="",
+        title="",
+        description="",
+        action_url="",
+        blocks=_layout_blocks(form, fields, ctx),
+        capture=[],
+        form_errors=[],
+        field_errors_note="",
+        honeypot_name="",
+        honeypot_label="",
+        idempotency_name="",
+        idempotency_key="",
+        submit_label=submit_label,
+        form_errors_title=_message("form_errors", locale),
+        tab_invalid_label=_message("tab_invalid", locale),
     )
 
 
@@ -178,18 +228,20 @@ def _split_problems(
 def _layout_blocks(
     form: Mapping[str, Any], fields: Mapping[str, Mapping[str, Any]], ctx: FieldContext
 ) -> list[dict[str, Any]]:
-    """Blocks of sections: a tab becomes a block with a heading, loose keys a plain section."""
+    """Blocks of sections, or of tabs (a tabs item: one panel of sections per tab, each with a
+    heading, so the page reads top to bottom without script; the page script makes a tab strip).
+    """
     placed: set[str] = set()
     blocks: list[dict[str, Any]] = []
     loose: list[str] = []
 
     def flush_loose() -> None:
         if loose:
-            blocks.append({"title": "", "sections": [_section({}, list(loose), fields, ctx)]})
+            blocks.append(_plain_block([_section({}, list(loose), fields, ctx)]))
             loose.clear()
 
     layout = form.get("layout") or []
-    for item in layout:
+    for position, item in enumerate(layout):
         if isinstance(item, str):
             loose.append(item)
             placed.add(item)
@@ -198,21 +250,57 @@ def _layout_blocks(
             continue
         flush_loose()
         if item.get("type") == "tabs":
-            for tab in item.get("tabs", []):
-                sections = _tab_sections(tab, fields, ctx, placed)
-                blocks.append({"title": text(tab.get("title"), ctx.locale), "sections": sections})
+            group = sum(1 for b in blocks if b["tabs"]) + 1
+            tabs = [
+                _tab(tab, index, _tab_sections(tab, fields, ctx, placed), ctx)
+                for index, tab in enumerate(item.get("tabs", []))
+            ]
+            tabs = [t for t in tabs if t["sections"]]
+            if tabs:
+                blocks.append(
+                    {
+                        "title": "",
+                        "sections": [],
+                        "tabs": tabs,
+                        "id": f"fw-tabs-{group}",
+                        "position": position,  # lets the designer's preview open its tab
+                    }
+                )
         else:
             keys = [k for k in item.get("items", []) if isinstance(k, str)]
             placed.update(keys)
-            blocks.append({"title": "", "sections": [_section(item, keys, fields, ctx)]})
+            blocks.append(_plain_block([_section(item, keys, fields, ctx)]))
     flush_loose()
     # Fields the layout forgot still render (a dropped required field would block every submit).
     rest = [key for key in fields if key not in placed]
     if rest:
-        blocks.append({"title": "", "sections": [_section({}, rest, fields, ctx)]})
+        blocks.append(_plain_block([_section({}, rest, fields, ctx)]))
     for block in blocks:
         block["sections"] = [s for s in block["sections"] if s["fields"]]
-    return [b for b in blocks if b["sections"]]
+    return [b for b in blocks if b["sections"] or b["tabs"]]
+
+
+def _plain_block(sections: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"title": "", "sections": sections, "tabs": [], "id": "", "position": -1}
+
+
+def _block_sections(block: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every section of a block, those inside its tabs included."""
+    return [*block["sections"], *(s for tab in block["tabs"] for s in tab["sections"])]
+
+
+def _tab(
+    tab: Mapping[str, Any], index: int, sections: list[dict[str, Any]], ctx: FieldContext
+) -> dict[str, Any]:
+    sections = [s for s in sections if s["fields"]]
+    key = tab.get("key")
+    return {
+        "key": key if isinstance(key, str) else f"tab_{index + 1}",
+        "index": index,
+        "title": text(tab.get("title"), ctx.locale),
+        "sections": sections,
+        "invalid": any(f["errors"] for s in sections for f in s["fields"]),
+    }
 
 
 def _tab_sections(
@@ -247,9 +335,25 @@ def _section(
 ) -> dict[str, Any]:
     columns = section.get("columns", 1)
     columns = columns if isinstance(columns, int) and 1 <= columns <= 4 else 1
-    views = [field_view(fields[key], ctx) for key in keys if key in fields]
+    views = []
+    for key in keys:
+        field = fields.get(key)
+        view = None if field is None else field_view(field, ctx)
+        if field is not None and view is not None:
+            view["required_message"] = _required_message(field, ctx.locale)
+            views.append(view)
     return {
         "title": text(section.get("title"), ctx.locale),
         "columns": columns,
-        "fields": [v for v in views if v is not None],
+        "fields": views,
     }
+
+
+def _required_message(field: Mapping[str, Any], locale: str) -> str:
+    """What the page script shows when this field may be required and is left empty: the
+    field's `required_message`, else the server's standard text (the server decides anyway)."""
+    if not field.get("required") and field.get("required_when") is None:
+        return ""
+    own = field.get("required_message")
+    mine = text(own, locale) if isinstance(own, Mapping) else ""
+    return mine or message(COMMON_MESSAGES, "required", locale)

@@ -12,7 +12,7 @@ from typing import Any
 from runtime.errors import ExpressionError, Problem
 from runtime.fields.base import COMMON_MESSAGES, ValueProblem
 from runtime.forms.compile import CompiledField, CompiledForm, to_input
-from runtime.i18n import Messages, message
+from runtime.i18n import DEFAULT_LOCALE, Messages, message
 
 SUBMIT_MESSAGES: Messages = {
     **COMMON_MESSAGES,
@@ -221,7 +221,12 @@ def _check_required(
             continue
         if spec.visible_when is not None and not spec.visible_when(data, now):
             continue  # hidden by a condition: never required
-        problems[key] = _problem(spec, "required", locale)
+        custom = spec.required_text
+        problems[key] = (
+            _problem(spec, "required", locale)
+            if custom is None
+            else Problem("required", custom.get(locale) or custom[DEFAULT_LOCALE], field=key)
+        )
 
 
 def _problem(spec: CompiledField, code: str, locale: str, **params: object) -> Problem:

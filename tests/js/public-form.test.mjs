@@ -150,3 +150,46 @@ test('renumberName and renumberId rewrite the row index only', { skip }, () => {
 test('reserved names are the honeypot and the idempotency key', { skip }, () => {
   assert.deepEqual([...mod.RESERVED_NAMES].sort(), ['_idempotency_key', 'website']);
 });
+
+test('tabTarget steps with arrows, wraps, jumps with Home / End and skips hidden tabs', { skip }, () => {
+  const { tabTarget } = mod;
+  const all = [true, true, true];
+  assert.equal(tabTarget('ArrowRight', 0, all), 1);
+  assert.equal(tabTarget('ArrowRight', 2, all), 0);
+  assert.equal(tabTarget('ArrowLeft', 0, all), 2);
+  assert.equal(tabTarget('ArrowDown', 1, all), 2);
+  assert.equal(tabTarget('ArrowUp', 1, all), 0);
+  assert.equal(tabTarget('Home', 2, all), 0);
+  assert.equal(tabTarget('End', 0, all), 2);
+  assert.equal(tabTarget('Enter', 0, all), null);
+  assert.equal(tabTarget('a', 0, all), null);
+  const middleHidden = [true, false, true];
+  assert.equal(tabTarget('ArrowRight', 0, middleHidden), 2);
+  assert.equal(tabTarget('ArrowLeft', 2, middleHidden), 0);
+  assert.equal(tabTarget('Home', 2, [false, true, true]), 1);
+  assert.equal(tabTarget('End', 0, [true, true, false]), 1);
+  assert.equal(tabTarget('ArrowRight', 0, [false, false]), null);
+});
+
+test('chooseTab keeps the current tab, else opens the first with a problem', { skip }, () => {
+  const { chooseTab } = mod;
+  const tab = (shown, invalid = false) => ({ shown, invalid });
+  assert.equal(chooseTab([tab(true), tab(true)]), 0);
+  assert.equal(chooseTab([tab(true), tab(true, true), tab(true, true)]), 1);
+  // a tab with a problem but hidden by conditions is not opened
+  assert.equal(chooseTab([tab(true), tab(false, true)]), 0);
+  assert.equal(chooseTab([tab(true), tab(true, true)], 0), 0);
+  // the current tab got hidden: move on
+  assert.equal(chooseTab([tab(false), tab(true)], 0), 1);
+  assert.equal(chooseTab([tab(false), tab(false)]), -1);
+});
+
+test('isBlank says what the server counts as not given', { skip }, () => {
+  const { isBlank } = mod;
+  for (const value of [undefined, null, '', '   ', [], [''], [{ product: '', quantity: ' ' }], {}]) {
+    assert.equal(isBlank(value), true, JSON.stringify(value));
+  }
+  for (const value of ['0', 'x', ['crm'], [{ product: '', quantity: '2' }], 0, false, true]) {
+    assert.equal(isBlank(value), false, JSON.stringify(value));
+  }
+});

@@ -223,6 +223,57 @@ function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * The tab a key press in a tab strip moves to: arrows step (wrapping), Home / End jump; hidden
+ * tabs are skipped. Null for any other key, or when no tab is shown.
+ * @param {string} key `KeyboardEvent.key`
+ * @param {number} index the focused tab
+ * @param {boolean[]} shown which tabs are shown
+ * @returns {number | null}
+ */
+export function tabTarget(key, index, shown) {
+  const open = shown.flatMap((on, i) => (on ? [i] : []));
+  if (!open.length) return null;
+  if (key === 'Home') return open[0];
+  if (key === 'End') return open[open.length - 1];
+  const step = key === 'ArrowRight' || key === 'ArrowDown' ? 1
+    : key === 'ArrowLeft' || key === 'ArrowUp' ? -1 : 0;
+  if (!step) return null;
+  const count = shown.length;
+  for (let i = 1; i <= count; i += 1) {
+    const next = (((index + step * i) % count) + count) % count;
+    if (shown[next]) return next;
+  }
+  return null;
+}
+
+/**
+ * The tab to show: the current one while it is shown, else the first with a problem, else the
+ * first shown; -1 when none is shown.
+ * @param {{invalid: boolean, shown: boolean}[]} tabs
+ * @param {number} [current]
+ * @returns {number}
+ */
+export function chooseTab(tabs, current = -1) {
+  if (current >= 0 && tabs[current]?.shown) return current;
+  const invalid = tabs.findIndex((t) => t.invalid && t.shown);
+  return invalid >= 0 ? invalid : tabs.findIndex((t) => t.shown);
+}
+
+/**
+ * Whether a collected value counts as not given, as the server sees it: nothing, blank text, an
+ * empty list, or line-item rows that are all blank.
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+export function isBlank(value) {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.every(isBlank);
+  if (typeof value === 'object') return Object.values(/** @type {object} */ (value)).every(isBlank);
+  return false;
+}
+
 // ---------------------------------------------------------------------------------------------
 // DOM (browser only)
 
@@ -393,6 +444,204 @@ function setupLineItems(form) {
 }
 
 /**
+ * Turn each `.fw-tabs` block (panels stacked under headings) into a tab strip: one panel shown,
+ * the first with a problem after a failed submit; arrows, Home and End move between tabs. A tab
+ * whose fields are all hidden by conditions is hidden too.
+ * @param {Document} doc
+ * @param {HTMLFormElement} form
+ * @returns {{reveal: (el: Element) => void, mark: (el: Element) => void}}
+ */
+function setupTabs(doc, form) {
+  /** @type {{panels: HTMLElement[], select: (index: number, focus?: boolean) => void, buttons: HTMLButtonElement[], label: string}[]} */
+  const groups = [];
+  for (const box of Array.from(form.querySelectorAll('.fw-tabs[data-tabs]'))) {
+    if (!(box instanceof HTMLElement)) continue;
+    const panels = /** @type {HTMLElement[]} */ (
+      Array.from(box.children).filter((el) => el.classList.contains('fw-tabs__panel'))
+    );
+    if (!panels.length) continue;
+    const list = doc.createElement('div');
+    list.className = 'fw-tabs__list';
+    list.setAttribute('role', 'tablist');
+    const buttons = panels.map((panel) => {
+      const button = doc.createElement('button');
+      button.type = 'button';
+      button.className = 'fw-tabs__tab';
+      button.id = `${panel.id}-tab`;
+      button.setAttribute('role', 'tab');
+      button.setAttribute('aria-controls', panel.id);
+      const label = doc.createElement('span');
+      label.className = 'fw-tabs__label';
+      label.textContent = panel.querySelector('.fw-block__title')?.textContent?.trim() || '';
+      button.append(label);
+      if (panel.dataset.invalid === '1') markTab(doc, button, box.dataset.invalidLabel || '');
+      panel.setAttribute('role', 'tabpanel');
+      panel.setAttribute('aria-labelledby', button.id);
+      panel.tabIndex = 0; // the panel starts with text, not a control (WAI-ARIA tabs pattern)
+      list.append(button);
+      return button;
+    });
+    let current = -1;
+    /** @type {(index: number, focus?: boolean) => void} */
+    const select = (index, focus = false) => {
+      if (index < 0) return;
+      current = index;
+      panels.forEach((panel, i) => {
+        const on = i === index;
+        panel.hidden = !on;
+        buttons[i].setAttribute('aria-selected', String(on));
+        buttons[i].tabIndex = on ? 0 : -1;
+      });
+      if (focus) buttons[index].focus();
+    };
+    const shown = () => buttons.map((b) => !b.hidden);
+    list.addEventListener('click', (event) => {
+      const button = event.target instanceof Element ? event.target.closest('.fw-tabs__tab') : null;
+      const index = button ? buttons.indexOf(/** @type {HTMLButtonElement} */ (button)) : -1;
+      if (index >= 0) select(index);
+    });
+    list.addEventListener('keydown', (event) => {
+      const index = buttons.indexOf(/** @type {HTMLButtonElement} */ (event.target));
+      const next = index < 0 ? null : tabTarget(event.key, index, shown());
+      if (next === null) return;
+      event.preventDefault();
+      select(next, true);
+    });
+    box.insertBefore(list, panels[0]);
+    box.classList.add('fw-tabs--enhanced');
+    const refresh = () => {
+      panels.forEach((panel, i) => {
+        const fields = Array.from(panel.querySelectorAll('.fw-field'));
+        buttons[i].hidden = fields.length > 0 && fields.every((f) => /** @type {HTMLElement} */ (f).hidden);
+      });
+      const tabs = panels.map((panel, i) => ({
+        invalid: panel.dataset.invalid === '1', shown: !buttons[i].hidden,
+      }));
+      const next = chooseTab(tabs, current);
+      if (next !== current) select(next);
+    };
+    refresh();
+    // After the condition listeners (registered earlier), so hidden fields are known.
+    form.addEventListener('input', refresh);
+    form.addEventListener('change', refresh);
+    groups.push({ panels, select, buttons, label: box.dataset.invalidLabel || '' });
+  }
+  /** @param {Element} el @param {(group: typeof groups[number], index: number) => void} act */
+  const withTabOf = (el, act) => {
+    for (const group of groups) {
+      const index = group.panels.findIndex((panel) => panel.contains(el));
+      if (index >= 0) act(group, index);
+    }
+  };
+  return {
+    reveal: (el) => withTabOf(el, (group, index) => group.select(index)),
+    mark: (el) => withTabOf(el, (group, index) => markTab(doc, group.buttons[index], group.label)),
+  };
+}
+
+/**
+ * Flag a tab as holding a problem (once): a red mark, and words for screen readers.
+ * @param {Document} doc
+ * @param {HTMLElement} button
+ * @param {string} label
+ */
+function markTab(doc, button, label) {
+  if (button.classList.contains('fw-tabs__tab--invalid')) return;
+  button.classList.add('fw-tabs__tab--invalid');
+  const mark = doc.createElement('span');
+  mark.className = 'fw-tabs__mark';
+  mark.setAttribute('aria-hidden', 'true');
+  mark.textContent = '!';
+  const note = doc.createElement('span');
+  note.className = 'fw-visually-hidden';
+  note.textContent = label;
+  button.append(mark, note);
+}
+
+/**
+ * The page's own required check on submit: a shown, required field left blank gets its message
+ * (`data-required-message`: the field's own text or the standard one) and the submit waits; the
+ * first such field's tab opens and it takes the focus. The server checks again regardless.
+ * @param {Document} doc
+ * @param {HTMLFormElement} form
+ * @param {{reveal: (el: Element) => void, mark: (el: Element) => void}} tabs
+ */
+function setupRequiredCheck(doc, form, tabs) {
+  form.addEventListener('submit', (event) => {
+    const values = collectValues(formEntries(form), {
+      multiple: Array.from(form.querySelectorAll('.fw-field[data-multiple="1"]'))
+        .map((el) => /** @type {HTMLElement} */ (el).dataset.fieldKey || ''),
+    });
+    /** @type {HTMLElement[]} */
+    const blank = [];
+    for (const el of Array.from(form.querySelectorAll('.fw-field[data-required-message]'))) {
+      const wrapper = /** @type {HTMLElement} */ (el);
+      const key = wrapper.dataset.fieldKey || '';
+      if (wrapper.hidden || !wrapper.classList.contains('fw-field--required')) continue;
+      if (wrapper.querySelector('[disabled]:not([data-fw-hidden-disabled])')) continue; // read-only
+      if (isBlank(values[key])) blank.push(wrapper);
+    }
+    // Earlier client-side messages go: the fields still blank get theirs again, and a request
+    // about to go out must not leave them beside the server's own (a field that a condition
+    // no longer requires, or one the server judges otherwise).
+    for (const note of Array.from(form.querySelectorAll('.fw-field__error[data-client="1"]'))) {
+      const wrapper = note.closest('.fw-field');
+      note.remove();
+      if (!wrapper) continue;
+      wrapper.classList.remove('fw-field--invalid');
+      for (const control of Array.from(wrapper.querySelectorAll('[aria-invalid="true"]'))) {
+        control.removeAttribute('aria-invalid');
+      }
+    }
+    if (!blank.length) return;
+    event.preventDefault();
+    event.stopImmediatePropagation(); // no double-submit guard: nothing was sent
+    for (const wrapper of blank) showRequired(doc, wrapper, tabs);
+    tabs.reveal(blank[0]);
+    const control = blank[0].querySelector('input:not([type="hidden"]), select, textarea');
+    if (control instanceof HTMLElement) control.focus();
+  });
+  // A client-side message goes once the field is edited (the server's stay until the next submit).
+  form.addEventListener('input', (event) => {
+    const wrapper = event.target instanceof Element ? event.target.closest('.fw-field') : null;
+    const note = wrapper?.querySelector('.fw-field__error[data-client="1"]');
+    if (!wrapper || !note) return;
+    note.remove();
+    wrapper.classList.remove('fw-field--invalid');
+    for (const control of Array.from(wrapper.querySelectorAll('[aria-invalid="true"]'))) {
+      control.removeAttribute('aria-invalid');
+    }
+  });
+}
+
+/**
+ * @param {Document} doc
+ * @param {HTMLElement} wrapper
+ * @param {{mark: (el: Element) => void}} tabs
+ */
+function showRequired(doc, wrapper, tabs) {
+  const id = `fw-f-${wrapper.dataset.fieldKey}-error`;
+  let note = wrapper.querySelector('.fw-field__error');
+  if (!note) {
+    note = doc.createElement('p');
+    note.className = 'fw-field__error';
+    note.id = id;
+    note.setAttribute('role', 'alert');
+    wrapper.append(note);
+  }
+  note.setAttribute('data-client', '1');
+  note.textContent = wrapper.dataset.requiredMessage || '';
+  wrapper.classList.add('fw-field--invalid');
+  for (const control of Array.from(wrapper.querySelectorAll('input, select, textarea, .fw-choices, .fw-items'))) {
+    if (control instanceof HTMLInputElement && control.type === 'hidden') continue;
+    control.setAttribute('aria-invalid', 'true');
+    const described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    if (!described.includes(note.id)) control.setAttribute('aria-describedby', [...described, note.id].join(' '));
+  }
+  tabs.mark(wrapper);
+}
+
+/**
  * Report the document height to the host page (embed mode).
  * @param {Window} win
  * @param {Document} doc
@@ -449,10 +698,12 @@ function setupSubmit(form, report) {
 
 /**
  * @param {HTMLFormElement} form
+ * @param {{reveal: (el: Element) => void}} tabs
  */
-function focusFirstProblem(form) {
+function focusFirstProblem(form, tabs) {
   const invalid = form.querySelector('.fw-field--invalid input:not([type="hidden"]), '
     + '.fw-field--invalid select, .fw-field--invalid textarea');
+  if (invalid) tabs.reveal(invalid);
   const target = invalid || form.querySelector('.fw-form__errors');
   if (target instanceof HTMLElement) target.focus();
 }
@@ -467,10 +718,12 @@ function init(win, doc) {
   const form = doc.querySelector('form.fw-form');
   if (!(form instanceof HTMLFormElement)) return;
   setupConditions(form);
+  const tabs = setupTabs(doc, form);
   setupLineItems(form);
+  setupRequiredCheck(doc, form, tabs); // before the double-submit guard: a refused submit is no submit
   setupSubmit(form, report);
   // Focusing inside an iframe would scroll the host page; the alert roles announce it there.
-  if (!embedded) focusFirstProblem(form);
+  if (!embedded) focusFirstProblem(form, tabs);
 }
 
 if (typeof window !== 'undefined' && typeof document !== 'undefined') {

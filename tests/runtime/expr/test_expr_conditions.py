@@ -167,3 +167,122 @@ def test_condition_schema_is_a_valid_2020_12_schema() -> None:
 )
 def test_schema_and_checker_agree(tree: object) -> None:
     assert VALIDATOR.is_valid(tree) is (check_condition(tree) == [])
+
+
+# --- some / every row of a line-items field ------------------------------------------------
+
+ROWS_VALUES = {
+    "limit": "1000",
+    "items": [
+        {"product": "标准版", "qty": 2, "price": "800.00", "cost": "500"},
+        {"product": "试用版", "qty": 30, "price": "0", "cost": "0"},
+    ],
+    "extras": [{"code": "X"}, {"code": "Y"}],
+}
+
+
+def _both(tree: dict[str, Any], values: dict[str, Any]) -> bool:
+    node = compile_condition(tree)
+    walked = evaluate(node, values, now=NOW)
+    compiled = compile(node)(values, NOW)
+    assert walked is compiled
+    return bool(walked)
+
+
+def test_a_formula_inside_a_row_test_reads_the_current_row() -> None:
+    row_total = {"formula": "{items.qty} * {items.price} > {limit}"}
+    assert _both({"some": "items", "where": row_total}, ROWS_VALUES) is True
+    assert _both({"every": "items", "where": row_total}, ROWS_VALUES) is False
+    # outside a row test the same column is the whole column (a list): SUM works on it
+    assert _both({"formula": "SUM({items.qty}) = 32"}, ROWS_VALUES) is True
+
+
+def test_row_tests_nest_and_a_row_field_to_field_compares_the_same_row() -> None:
+    margin = {"field": "items.price", "op": "gt", "value": {"field": "items.cost"}}
+    assert _both({"some": "items", "where": margin}, ROWS_VALUES) is True
+    assert _both({"every": "items", "where": margin}, ROWS_VALUES) is False
+    nested = {
+        "every": "items",
+        "where": {"some": "extras", "where": {"field": "extras.code", "op": "eq", "value": "Y"}},
+    }
+    assert _both(nested, ROWS_VALUES) is True
+    inner_missing = {
+        "some": "items",
+        "where": {"some": "extras", "where": {"field": "items.qty", "op": "gt", "value": 10}},
+    }
+    assert _both(inner_missing, ROWS_VALUES) is True  # the outer row stays in scope
+
+
+def test_row_tests_count_against_the_budget() -> None:
+    values = {"items": [{"qty": 1}] * 3000}
+    tree = {"every": "items", "where": {"field": "items.qty", "op": "eq", "value": 1}}
+    with pytest.raises(ExpressionError) as caught:
+        evaluate_condition(tree, values, now=NOW)
+    assert caught.value.code == "budget_exceeded"
+    assert compile(compile_condition(tree), budget=Budget(max_steps=100_000))(values, NOW) is True
+
+
+def test_the_record_is_untouched_after_a_row_test_fails() -> None:
+    node = compile_condition(
+        {
+            "all": [
+                {"some": "items", "where": {"formula": "{items.qty} / 0 > 1"}},
+            ]
+        }
+    )
+    with pytest.raises(ExpressionError):
+        compile(node)(ROWS_VALUES, NOW)
+    tree = {
+        "all": [
+            {"some": "items", "where": {"field": "items.qty", "op": "gt", "value": 5}},
+            {"field": "limit", "op": "eq", "value": 1000},
+        ]
+    }
+    assert _both(tree, ROWS_VALUES) is True
+
+
+def test_field_refs_of_row_tests_name_the_line_items_field() -> None:
+    tree = {
+        "some": "items",
+        "where": {
+            "all": [
+                {"field": "items.qty", "op": "gt", "value": {"field": "limit"}},
+                {"formula": "{items.price} > {floor}"},
+            ]
+        },
+    }
+    assert field_refs(compile_condition(tree)) == {"items", "limit", "floor"}
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        ({"some": "items", "where": {"field": "items.qty", "op": "gt", "value": 1}}, []),
+        ({"some": "items.qty", "where": {"all": []}}, [("invalid_field", "/some")]),
+        ({"every": 3, "where": {"all": []}}, [("invalid_field", "/every")]),
+        ({"some": "items"}, [("missing_value", "/where")]),
+        (
+            {"every": "items", "where": {"field": "items.qty", "op": "gt"}},
+            [("missing_value", "/where/value")],
+        ),
+        ({"some": "items", "where": {"all": []}, "x": 1}, [("unexpected_key", "/x")]),
+    ],
+)
+def test_row_test_problems_have_pointers(tree: object, expected: list[tuple[str, str]]) -> None:
+    assert [(problem.code, problem.pointer) for problem in check_condition(tree)] == expected
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"some": "items", "where": {"field": "items.qty", "op": "gt", "value": 1}},
+        {"every": "items", "where": {"all": []}},
+        {"some": "items.qty", "where": {"all": []}},
+        {"some": "items"},
+        {"some": "items", "every": "items", "where": {"all": []}},
+        {"some": "items", "where": {"all": []}, "x": 1},
+        {"field": "a", "op": "between", "value": [{"field": "b"}, {"field": "c"}]},
+    ],
+)
+def test_schema_and_checker_agree_on_row_tests(tree: object) -> None:
+    assert VALIDATOR.is_valid(tree) is (check_condition(tree) == [])
