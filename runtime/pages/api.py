@@ -1,13 +1,11 @@
-"""End-user pages: home (apps), record list, record detail with timeline. Shell."""
+"""End-user pages: home (apps), record list, create / edit, detail with timeline. Shell."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,31 +14,25 @@ from sqlalchemy import select
 from runtime.automation import timeline as automation_timeline
 from runtime.automation.models import Notification
 from runtime.definitions import store
-from runtime.fields import field_types
+from runtime.fields import format_value
 from runtime.flows import service as flows
 from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath, request_locale
 from runtime.org.models import User
-from runtime.pages import render, runs
+from runtime.pages import records_pages, render, runs
+from runtime.records import search
 from runtime.records import service as records
 from runtime.records.models import Record
 
 router = APIRouter(include_in_schema=False)
-LIST_COLUMNS = 6
-# Times on pages are shown in the organisation's zone (stored and sent as UTC).
-DISPLAY_ZONE = ZoneInfo(os.environ.get("FORMWORK_TIMEZONE", "Asia/Shanghai"))
+DISPLAY_ZONE = records_pages.DISPLAY_ZONE
 
 
 def _login_redirect(request: Request) -> Response:
-    return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
-
-
-def _format(field: Mapping[str, Any], value: Any, locale: str) -> str:
-    if value is None:
-        return ""
-    entry = field_types.get(field["type"])
-    if entry is None:
-        return str(value)
-    return entry.format(value, field.get("config", {}), locale)
+    # The query too, so a shared list link (sort, search, filter) survives the login.
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if len(target) > 500:  # the login form's limit for `next`
+        target = request.url.path
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -74,43 +66,61 @@ def record_list(
     db: DB,
     user: OptionalUser,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    sort: Annotated[str | None, Query(max_length=80)] = None,
+    q: Annotated[str | None, Query(max_length=search.MAX_SEARCH_LENGTH)] = None,
+    filter: Annotated[str | None, Query(max_length=search.MAX_FILTER_LENGTH)] = None,
+) -> Response:
+    """Records of a form: sort, search, filter and pages, all kept in the URL (decision 0012)."""
+    if user is None:
+        return _login_redirect(request)
+    locale = request_locale(request)
+    context, status = records_pages.list_page(
+        db,
+        app=app,
+        form=form,
+        user=user,
+        locale=locale,
+        sort=sort,
+        search_text=q,
+        filter_text=filter,
+        cursor=cursor,
+    )
+    return HTMLResponse(
+        render.page("records.html", locale=locale, user=user, **context), status_code=status
+    )
+
+
+@router.get("/apps/{app}/{form}/new", response_class=HTMLResponse)
+def record_new(
+    app: SlugPath, form: SlugPath, request: Request, db: DB, user: OptionalUser
+) -> Response:
+    """Create a record through the rendered form."""
+    return _record_form(request, db, user, app, form, None)
+
+
+@router.get("/apps/{app}/{form}/{record_id}/edit", response_class=HTMLResponse)
+def record_edit(
+    app: SlugPath,
+    form: SlugPath,
+    record_id: RecordIdPath,
+    request: Request,
+    db: DB,
+    user: OptionalUser,
+) -> Response:
+    """Edit a record through the rendered form; an open flow's field permissions apply."""
+    return _record_form(request, db, user, app, form, record_id)
+
+
+def _record_form(
+    request: Request, db: DB, user: User | None, app: str, form: str, record_id: int | None
 ) -> Response:
     if user is None:
         return _login_redirect(request)
     locale = request_locale(request)
-    version = records.load_form(db, app_key=app, form_key=form)
-    fields = [f for f in version.doc.get("fields", []) if not f.get("hidden")]
-    columns = fields[:LIST_COLUMNS]
-    page = records.list_records(db, form=version, cursor=cursor, limit=50)
-    hidden = flows.hidden_fields_by_record(db, record_ids=[r.id for r in page.records], user=user)
-    rows = [
-        {
-            "id": r.id,
-            "cells": [
-                ""
-                if c["key"] in hidden.get(r.id, set())
-                else _format(c, r.data.get(c["key"]), locale)
-                for c in columns
-            ],
-            "created_at": r.created_at.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M"),
-        }
-        for r in page.records
-    ]
-    app_row = store.load_app(db, app_key=app)
-    return HTMLResponse(
-        render.page(
-            "records.html",
-            locale=locale,
-            user=user,
-            app_key=app,
-            form=version.doc,
-            app_title=app_row.manifest.get("title", app),
-            columns=columns,
-            rows=rows,
-            next_cursor=page.next_cursor,
-            total=records.count_records(db, app_key=app, form_key=form),
-        )
+    context = records_pages.form_page(
+        db, app=app, form=form, user=user, locale=locale, record_id=record_id
     )
+    return HTMLResponse(render.page("record_form.html", locale=locale, user=user, **context))
 
 
 @router.get("/apps/{app}/{form}/{record_id}", response_class=HTMLResponse)
@@ -154,7 +164,7 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
                 change[side] = (
                     None
                     if value is None
-                    else (_format(field, value, locale) if field else str(value))
+                    else (format_value(field, value, locale) if field else str(value))
                 )
     return render.page(
         "record.html",
@@ -167,6 +177,7 @@ def _detail(db: DB, app: str, form: str, record_id: int, locale: str, user: User
         fields=items,
         timeline=timeline,
         rw=runs.words(locale),
+        rw_records=records_pages.words(locale),
     )
 
 
@@ -180,7 +191,9 @@ def _detail_item(
         columns = config.get("columns", [])
         item["table"] = {
             "columns": [c.get("label", c["key"]) for c in columns],
-            "rows": [[_format(c, row.get(c["key"]), locale) for c in columns] for row in value],
+            "rows": [
+                [format_value(c, row.get(c["key"]), locale) for c in columns] for row in value
+            ],
         }
     elif field["type"] == "relation" and not config.get("multiple"):
         target = records.get_record(db, app_key=app, form_key=config["form"], record_id=value)
@@ -191,7 +204,7 @@ def _detail_item(
         else:
             item["value"] = f"#{value}"
     else:
-        item["value"] = _format(field, value, locale)
+        item["value"] = format_value(field, value, locale)
     return item
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from runtime.i18n import text
+from runtime.i18n import text, texts
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -52,5 +52,5 @@ def environment() -> Environment:
 
 
 def page(name: str, *, locale: str, **context: Any) -> str:
-    words = {key: text(value, locale) for key, value in WORDS.items()}
+    words = texts(WORDS, locale)
     return environment().get_template(name).render(locale=locale, w=words, **context)

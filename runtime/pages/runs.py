@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.automation import runlog
 from runtime.http.deps import DB, OptionalUser, RecordIdPath, SlugPath, request_locale
-from runtime.i18n import text
+from runtime.i18n import text, texts
 from runtime.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,8 +76,8 @@ STATUS_WORDS = {
 
 
 def words(locale: str) -> dict[str, str]:
-    found = {key: text(value, locale) for key, value in WORDS.items()}
-    found.update({f"status_{k}": text(v, locale) for k, v in STATUS_WORDS.items()})
+    found = texts(WORDS, locale)
+    found.update({f"status_{k}": v for k, v in texts(STATUS_WORDS, locale).items()})
     return found
 
 

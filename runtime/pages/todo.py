@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.http.deps import OptionalUser, request_locale
-from runtime.i18n import text
+from runtime.i18n import texts
 from runtime.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +89,7 @@ BOXES = ("mine", "cc", "submitted")
 
 
 def words_for(locale: str) -> dict[str, str]:
-    return {key: text(value, locale) for key, value in WORDS.items()}
+    return texts(WORDS, locale)
 
 
 @router.get("/todo", response_class=HTMLResponse)
