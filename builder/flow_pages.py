@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder import pages
+from builder import publish as publishing
 from builder.palette import flow_palette
 from runtime.definitions import store
 from runtime.errors import NotFound
 from runtime.http.deps import DB, OptionalUser, SlugPath, request_locale
-from runtime.i18n import text
+from runtime.i18n import texts
 from runtime.org import service as org
 from runtime.org.models import Role, User
 from runtime.pages import render
@@ -36,18 +36,30 @@ WORDS = {
 }
 
 
+def _field_info(field: Mapping[str, Any]) -> dict[str, Any]:
+    """Key, type, label, and when the field has them: options, a formula's result type."""
+    config = field.get("config") or {}
+    item: dict[str, Any] = {
+        "key": field.get("key"),
+        "type": field.get("type"),
+        "label": field.get("label") or field.get("key"),
+    }
+    if isinstance(config.get("options"), list):
+        item["options"] = config["options"]
+    if field.get("type") == "formula" and isinstance(config.get("result"), str):
+        item["result"] = config["result"]
+    return item
+
+
 def form_fields(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The form's fields as the designer needs them: key, type, label, options (if any)."""
+    """The form's fields as the designer needs them (conditions, samples, permissions): key,
+    type, label, options, a formula's result type, and a line-items field's columns."""
     fields = []
     for field in (doc or {}).get("fields") or ():
-        config = field.get("config") or {}
-        item: dict[str, Any] = {
-            "key": field.get("key"),
-            "type": field.get("type"),
-            "label": field.get("label") or field.get("key"),
-        }
-        if isinstance(config.get("options"), list):
-            item["options"] = config["options"]
+        item = _field_info(field)
+        columns = (field.get("config") or {}).get("columns")
+        if field.get("type") == "line_items" and isinstance(columns, list):
+            item["columns"] = [_field_info(c) for c in columns if isinstance(c, Mapping)]
         fields.append(item)
     return fields
 
@@ -131,9 +143,10 @@ def flow_designer(
     title: Annotated[str | None, Query(max_length=200)] = None,
     form: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)] = None,
 ) -> Response:
-    """Admins edit; other signed-in users see the flow read-only and may run test runs."""
-    if user is None:
-        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    """The designer, for admins only: like the whole /builder area (decision 0011), anonymous
+    callers go to the login page and other signed-in users get the shell's 403 page."""
+    if user is None or not user.is_admin:
+        return pages._gate(request, user) or Response(status_code=403)
     locale = request_locale(request)
     app_row = store.load_app(db, app_key=app)
     current = _version(db, app, key, title=title, form=form)
@@ -143,6 +156,12 @@ def flow_designer(
         if isinstance(form_key, str)
         else None
     )
+    # A draft may be stored with problems (decision 0011): the designer draws them at once.
+    problems = (
+        publishing.validate(db, app_key=app, kind="flows", key=key, doc=current["definition"])
+        if current["status"] == "draft"
+        else []
+    )
     boot = {
         "app": app,
         "key": key,
@@ -150,10 +169,11 @@ def flow_designer(
         "form": form_key,
         "fields": form_fields(form_doc),
         "palette": flow_palette(),
-        "can_edit": bool(user.is_admin),
-        "directory": people(db) if user.is_admin else {"users": [], "roles": []},
+        "can_edit": True,
+        "directory": people(db),
+        "problems": [problem.to_json() for problem in problems],
     }
-    words = {name: text(value, locale) for name, value in WORDS.items()}
+    words = texts(WORDS, locale)
     published = current["published_version"]
     state = words["published"].format(version=published) if published is not None else words["new"]
     return HTMLResponse(

@@ -20,7 +20,7 @@ from runtime.flows.models import FlowInstance
 from runtime.forms import render as form_render
 from runtime.http.deps import DB, AdminUser, OptionalUser, SlugPath, request_locale
 from runtime.http.payload import require_text
-from runtime.i18n import text
+from runtime.i18n import text, texts
 from runtime.org.models import User
 from runtime.pages import render as page_render
 
@@ -72,6 +72,13 @@ WORDS = {
     },
     "open": {"zh-CN": "打开", "en": "Open"},
     "records": {"zh-CN": "记录", "en": "Records"},
+    "new_app": {"zh-CN": "新建应用", "en": "New app"},
+    "app_key": {"zh-CN": "应用标识，如 service", "en": "app key, e.g. service"},
+    "app_title": {"zh-CN": "应用名称", "en": "App title"},
+    "app_created": {"zh-CN": "已创建应用 {key}。", "en": "App {key} created."},
+    "new_flow": {"zh-CN": "新建流程/自动化", "en": "New flow or automation"},
+    "flow_form": {"zh-CN": "作用于表单", "en": "On the form"},
+    "key_example_flow": {"zh-CN": "标识，如 visit_approval", "en": "key, e.g. visit_approval"},
 }
 
 
@@ -89,11 +96,11 @@ def environment() -> Environment:
 
 
 def words_for(locale: str) -> dict[str, str]:
-    return {key: text(value, locale) for key, value in WORDS.items()}
+    return texts(WORDS, locale)
 
 
 def _page(name: str, *, locale: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    common = {key: text(value, locale) for key, value in page_render.WORDS.items()}
+    common = texts(page_render.WORDS, locale)
     html = (
         environment()
         .get_template(name)

@@ -12,7 +12,7 @@ from builder import bundle as bundles
 from builder import publish as publishing
 from builder.diff import diff_definitions
 from runtime.db.types import iso_utc
-from runtime.definitions import store
+from runtime.definitions import flow_schema, store
 from runtime.definitions.models import Definition
 from runtime.errors import InvalidInput, NotFound, Problem
 from runtime.http.deps import (
@@ -102,12 +102,29 @@ def put_draft(
     db: DB,
     user: AdminUser,
 ) -> dict[str, Any]:
+    """Save the draft. A flow draft whose shape fits the meta-schema is saved even with semantic
+    problems (a half-built flow): they come back as `problems` and publishing refuses them.
+    Anything else with problems (a shape error, a form) is refused with 422 as before."""
     require_text(body)
-    row = publishing.save_draft(
-        db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
-    )
+    if (
+        kind == "flows"
+        and isinstance(body, Mapping)
+        and flow_schema.flow_validator().is_valid(body)
+    ):
+        store.load_app(db, app_key=app)
+        problems = publishing.validate(db, app_key=app, kind=kind, key=key, doc=body)
+        if any(problem.code == "key_mismatch" for problem in problems):
+            publishing.raise_if_invalid(problems)
+        row = store.save_draft(
+            db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
+        )
+    else:
+        problems = []
+        row = publishing.save_draft(
+            db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
+        )
     commit(db)
-    return _version_out(row, with_doc=True)
+    return {**_version_out(row, with_doc=True), "problems": [p.to_json() for p in problems]}
 
 
 @router.post("/{app}/{kind}/{key}/duplicate", status_code=201)
@@ -125,11 +142,11 @@ def duplicate_definition(
     if not isinstance(new_key, str) or not SLUG.match(new_key):
         message = "The new key starts with a-z and holds only a-z, 0-9 and _."
         raise InvalidInput("invalid_key", message, [Problem("invalid_key", message, field="key")])
-    row = publishing.duplicate(
+    row, problems = publishing.duplicate(
         db, app_key=app, kind=kind, key=key, new_key=new_key, user_id=user.id, now=now_utc()
     )
     commit(db)
-    return _version_out(row, with_doc=True)
+    return {**_version_out(row, with_doc=True), "problems": [p.to_json() for p in problems]}
 
 
 @router.delete("/{app}/{kind}/{key}", status_code=204)

@@ -21,3 +21,14 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_pages_after_each_test(request):
+    """A test's pages are closed when it ends: one left open keeps its timers (a designer's
+    autosave) and could write into the draft the next test of the module edits."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            for page in list(context.pages):
+                page.close()

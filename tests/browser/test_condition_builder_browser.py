@@ -107,6 +107,7 @@ def test_a_show_condition_built_in_the_form_designer_works_on_the_public_form(co
     page.keyboard.press("Control+s")
     page.wait_for_selector('.fw-designer__status[data-kind="ok"]')
     page.click('[data-action="publish"]')
+    page.click('[data-action="confirm-publish"]')
     page.wait_for_selector('.fw-designer__message[data-kind="ok"]')
     published = api(served, "GET", f"/api/apps/{APP}/forms/{FORM}").json()
     assert published["status"] == "published"

@@ -115,8 +115,11 @@ def test_build_publish_and_submit_a_form_from_nothing(context, served):
     assert stored["status"] == "draft"
     assert stored["definition"] == draft_json(page)
 
-    # publish: the server's summary of changes is shown
+    # publish: asked first (the first version), then the server's summary of changes is shown
     page.click('[data-action="publish"]')
+    page.wait_for_selector('[data-overlay="publish"]')
+    assert "第一个版本" in page.inner_text('[data-overlay="publish"]')
+    page.click('[data-action="confirm-publish"]')
     page.wait_for_selector('.fw-designer__message[data-kind="ok"]')
     assert "v1" in page.inner_text(".fw-designer__message")
     assert "fields +3" in page.inner_text(".fw-designer__message")
@@ -159,6 +162,38 @@ def test_a_required_field_left_empty_is_refused_on_the_public_form(context, serv
     visitor.wait_for_selector("[aria-invalid=true]")
     assert visitor.locator("[name=text][aria-invalid=true]").count() == 1
     visitor.context.close()
+
+
+def test_publishing_again_asks_with_what_changed_and_cancel_publishes_nothing(context, served):
+    # given the visit log published as v1, opened again with one label changed
+    page = context.new_page()
+    page.goto(f"{served.base}/builder/{APP}/forms/{FORM}")
+    open_designer(page)
+    page.click("[data-field-key=phone]")
+    page.fill('.fw-designer__panel input[name="label.zh-CN"]', "联系电话")
+    page.press('.fw-designer__panel input[name="label.zh-CN"]', "Tab")
+    before = api_get(served, f"/api/apps/{APP}/forms/{FORM}/versions").json()["items"]
+    published = [v["version"] for v in before if v.get("status", "published") == "published"]
+    # when publish is pressed, the page asks first, naming the changed field against v1
+    page.click('[data-action="publish"]')
+    page.wait_for_selector('[data-overlay="publish"]')
+    asked = page.inner_text('[data-overlay="publish"]')
+    assert f"v{max(published)}" in asked, asked
+    assert "联系电话 (phone)" in asked, asked
+    shot(page, "form-designer-05b-publish-asks")
+    # cancel publishes nothing (the draft is saved, the versions are as they were)
+    page.click('[data-action="cancel-publish"]')
+    assert page.locator('[data-overlay="publish"]').count() == 0
+    after = api_get(served, f"/api/apps/{APP}/forms/{FORM}/versions").json()["items"]
+    assert [v["version"] for v in after if v.get("status", "published") == "published"] == (
+        published
+    )
+    # confirm publishes the next version
+    page.click('[data-action="publish"]')
+    page.click('[data-action="confirm-publish"]')
+    page.wait_for_selector('.fw-designer__message[data-kind="ok"]')
+    assert f"v{max(published) + 1}" in page.inner_text(".fw-designer__message")
+    page.close()
 
 
 def test_ten_edits_undone_and_redone_restore_the_exact_json(context, served):

@@ -123,11 +123,78 @@ def test_shipped_flows_are_published_and_validated(client, admin_headers):
     doc = flow["definition"]
     doc["edges"].append({"id": "dangling", "from": "start", "to": "nowhere"})
     doc["form"] = "nope"
-    response = client.put("/api/apps/crm/flows/quote_approval", json=doc, headers=admin_headers)
-    assert response.status_code == 422
-    found = {(e["code"], e["pointer"]) for e in response.json()["errors"]}
+    url = "/api/apps/crm/flows/quote_approval"
+    # A half-built draft is kept with its problems; publishing it is refused with the same ones.
+    response = client.put(url, json=doc, headers=admin_headers)
+    assert response.status_code == 200, response.text
+    found = {(e["code"], e["pointer"]) for e in response.json()["problems"]}
     assert ("unknown_form", "/form") in found
     assert any(code == "dangling_edge" for code, _ in found)
+    published = client.post(f"{url}/publish", headers=admin_headers)
+    assert published.status_code == 422
+    assert {(e["code"], e["pointer"]) for e in published.json()["errors"]} == found
+
+
+FLOW = "/api/apps/crm/flows/quote_approval"
+
+
+def test_a_flow_draft_with_semantic_problems_is_saved_and_reported(client, admin_headers):
+    doc = client.get(FLOW, headers=admin_headers).json()["definition"]
+    notify = {"action": "notify", "params": {"to": [{"type": "submitter"}], "title": "hi"}}
+    doc["nodes"].append(
+        {"id": "lonely", "type": "action", "position": {"x": 0, "y": 400}, "config": notify}
+    )
+    branch = next(i for i, e in enumerate(doc["edges"]) if "condition" in e)
+    doc["edges"][branch]["condition"] = {"all": [{"field": "no_such_field", "op": "is_empty"}]}
+    saved = client.put(FLOW, json=doc, headers=admin_headers)
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["status"] == "draft"
+    lonely = f"/nodes/{len(doc['nodes']) - 1}"
+    pointers = {p["pointer"] for p in body["problems"]}
+    assert lonely in pointers or any(p.startswith(f"{lonely}/") for p in pointers)
+    codes = {p["code"] for p in body["problems"]}
+    assert {"unreachable_node", "condition_unknown_field"} <= codes
+    # The draft is what GET answers now, byte for byte what was sent.
+    assert client.get(FLOW, headers=admin_headers).json()["definition"] == doc
+    # Publishing refuses it; a test run runs it and lists the same problems beside the trace.
+    published = client.post(f"{FLOW}/publish", headers=admin_headers)
+    assert published.status_code == 422
+    assert {e["code"] for e in published.json()["errors"]} == codes
+    run = client.post(f"{FLOW}/simulate", json={"record": {}}, headers=admin_headers)
+    assert run.status_code == 200, run.text
+    assert {e["code"] for e in run.json()["problems"]} == codes
+    assert "stopped" not in run.json()
+    # Fixed, it saves with no problems.
+    original = client.get(f"{FLOW}/versions/1", headers=admin_headers).json()["definition"]
+    fixed = client.put(FLOW, json=original, headers=admin_headers)
+    assert fixed.status_code == 200
+    assert fixed.json()["problems"] == []
+
+
+def test_a_flow_draft_whose_shape_is_wrong_is_still_refused(client, admin_headers):
+    before = client.get(FLOW, headers=admin_headers).json()
+    for broken in (
+        {**before["definition"], "nodes": [{"id": "x", "type": "teleporter"}]},
+        {**before["definition"], "edges": [{"id": "e"}]},
+        {**before["definition"], "key": "someone_else"},
+        ["not", "an", "object"],
+    ):
+        response = client.put(FLOW, json=broken, headers=admin_headers)
+        assert response.status_code == 422, broken
+        assert response.json()["errors"][0]["code"]
+    after = client.get(FLOW, headers=admin_headers).json()
+    assert after["status"] == before["status"]
+    assert after["definition"] == before["definition"]
+
+
+def test_a_form_draft_with_problems_is_still_refused(client, admin_headers):
+    doc = client.get(FORM, headers=admin_headers).json()["definition"]
+    doc["fields"].append(
+        {"key": "x", "type": "text", "visible_when": {"field": "nope", "op": "is_empty"}}
+    )
+    response = client.put(FORM, json=doc, headers=admin_headers)
+    assert response.status_code == 422
 
 
 def test_duplicate_makes_a_draft_and_delete_is_refused_while_in_use(
@@ -185,3 +252,37 @@ def test_a_flow_that_ran_is_kept_and_a_flow_never_run_can_go(
     assert kept.status_code == 409
     assert "1 run(s)" in kept.json()["errors"][0]["message"]
     assert client.get(f"{base}/quote_approval", headers=admin_headers).status_code == 200
+
+
+def test_a_flow_draft_with_problems_is_duplicated_with_them(client, admin_headers):
+    doc = client.get(FLOW, headers=admin_headers).json()["definition"]
+    doc["edges"].append({"id": "dangling", "from": "route", "to": "nowhere"})
+    doc["nodes"].append({"id": "lonely", "type": "end", "config": {"outcome": "approved"}})
+    saved = client.put(FLOW, json=doc, headers=admin_headers)
+    assert saved.status_code == 200, saved.text
+    codes = {p["code"] for p in saved.json()["problems"]}
+    assert {"dangling_edge", "unreachable_node"} <= codes
+    copied = client.post(f"{FLOW}/duplicate", json={"key": "quote_copy"}, headers=admin_headers)
+    assert copied.status_code == 201, copied.text
+    body = copied.json()
+    assert body["status"] == "draft"
+    assert {p["code"] for p in body["problems"]} == codes
+    # the copy is the draft as it was, under its own key, and nothing of it is published
+    stored = client.get("/api/apps/crm/flows/quote_copy", headers=admin_headers).json()
+    assert stored["status"] == "draft"
+    assert stored["definition"] == {**doc, "key": "quote_copy"}
+    publishing = client.post("/api/apps/crm/flows/quote_copy/publish", headers=admin_headers)
+    assert publishing.status_code == 422
+    # a flow that validates is copied with no problems; a form still has to validate
+    clean = client.post(
+        "/api/apps/crm/flows/lead_routing/duplicate",
+        json={"key": "routing_copy"},
+        headers=admin_headers,
+    )
+    assert clean.status_code == 201, clean.text
+    assert clean.json()["problems"] == []
+    form = client.post(
+        "/api/apps/crm/forms/followup/duplicate", json={"key": "note_copy"}, headers=admin_headers
+    )
+    assert form.status_code == 201
+    assert form.json()["problems"] == []

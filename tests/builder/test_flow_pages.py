@@ -92,10 +92,32 @@ def test_bad_path_or_query_is_422_not_500(client, admin_headers):
     assert response.json()["errors"][0]["field"]
 
 
-def test_a_non_admin_sees_the_flow_read_only(client, rep_headers):
-    response = client.get("/builder/crm/flows/quote_approval", headers=rep_headers)
-    assert response.status_code == 200
-    assert _boot(response.text)["can_edit"] is False
+def test_a_non_admin_gets_the_builders_403_page_like_the_shell(client, rep_headers):
+    # One rule for the whole /builder area (decision 0011): admins only.
+    for url in ("/builder", "/builder/crm/flows/quote_approval", "/builder/crm/flows/brand_new"):
+        response = client.get(url, headers=rep_headers)
+        assert response.status_code == 403, url
+        assert 'data-problem-code="admin_only"' in response.text
+        assert "fd-boot" not in response.text
+    # Test runs stay open to every signed-in user through the API.
+    run = client.post(
+        "/api/apps/crm/flows/quote_approval/simulate",
+        json={"record": {"total": "100", "discount": "1"}},
+        headers=rep_headers,
+    )
+    assert run.status_code == 200, run.text
+
+
+def test_the_boot_fields_carry_formula_results_and_line_item_columns(client, admin_headers):
+    boot = _boot(client.get("/builder/crm/flows/quote_approval", headers=admin_headers).text)
+    fields = {f["key"]: f for f in boot["fields"]}
+    assert fields["total"]["result"] == "money"
+    assert "result" not in fields["discount"]
+    columns = {c["key"]: c for c in fields["items"]["columns"]}
+    assert {"product", "quantity", "unit_price", "amount"} <= set(columns)
+    assert columns["amount"]["type"] == "money"
+    assert columns["amount"]["label"]["zh-CN"]
+    assert "columns" not in fields["total"]
 
 
 def test_the_palette_api_lists_node_action_and_trigger_types(client, admin_headers):
@@ -115,3 +137,24 @@ def test_the_palette_api_lists_node_action_and_trigger_types(client, admin_heade
     assert all(set(n["label"]) >= {"zh-CN", "en"} for n in palette["nodes"])
     assert {"notify", "update_fields"} <= {a["key"] for a in palette["actions"]}
     assert {"record_created", "schedule"} <= {t["key"] for t in palette["triggers"]}
+
+
+def test_a_draft_saved_with_problems_boots_with_them(client, admin_headers):
+    url = "/api/apps/crm/flows/quote_approval"
+    doc = client.get(url, headers=admin_headers).json()["definition"]
+    assert (
+        _boot(client.get("/builder/crm/flows/quote_approval", headers=admin_headers).text)[
+            "problems"
+        ]
+        == []
+    )
+    doc["nodes"].append(
+        {"id": "cc_9", "type": "cc", "position": {"x": 0, "y": 500}, "config": {"recipients": []}}
+    )
+    saved = client.put(url, json=doc, headers=admin_headers)
+    assert saved.status_code == 200, saved.text
+    boot = _boot(client.get("/builder/crm/flows/quote_approval", headers=admin_headers).text)
+    assert boot["status"] == "draft"
+    index = len(doc["nodes"]) - 1
+    assert {p["code"] for p in boot["problems"]} == {p["code"] for p in saved.json()["problems"]}
+    assert any(p["pointer"].startswith(f"/nodes/{index}") for p in boot["problems"])

@@ -29,5 +29,8 @@ def test_admins_get_the_users_and_roles_to_pick_approvers_from(client, admin_hea
 
 
 def test_a_non_admin_gets_no_directory(client, rep_headers):
-    boot = _boot(client.get("/builder/crm/flows/quote_approval", headers=rep_headers).text)
-    assert boot["directory"] == {"users": [], "roles": []}
+    # The designer is admin-only (decision 0011): a non-admin gets the 403 page, no boot data.
+    response = client.get("/builder/crm/flows/quote_approval", headers=rep_headers)
+    assert response.status_code == 403
+    assert "fd-boot" not in response.text
+    assert "directory" not in response.text

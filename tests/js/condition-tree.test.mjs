@@ -206,3 +206,150 @@ test('a disabled builder has no buttons', () => {
   assert.equal(buttonOf(root, 'add-leaf'), undefined);
   assert.equal(buttonOf(root, 'remove'), undefined);
 });
+
+// ---- not groups, field-to-field comparisons, line-item columns ----
+
+const BUDGET = { key: 'budget', type: 'number', label: { 'zh-CN': '预算', en: 'Budget' } };
+const ITEMS = {
+  key: 'items', type: 'line_items', label: { 'zh-CN': '明细', en: 'Items' },
+  columns: [
+    { key: 'product', type: 'select', label: { 'zh-CN': '产品', en: 'Product' }, options: [{ value: 'A' }, { value: 'B' }] },
+    { key: 'amount', type: 'money', label: { 'zh-CN': '金额', en: 'Amount' } },
+  ],
+};
+
+test('groups read as all / any / not all / none, and turn into each other keeping their items', () => {
+  const leaf = { field: 'note', op: 'is_empty' };
+  assert.equal(ct.groupMode({ all: [] }), 'all');
+  assert.equal(ct.groupMode({ not: { any: [leaf] } }), 'not_any');
+  assert.equal(ct.groupMode({ not: { all: [] } }), 'not_all');
+  assert.equal(ct.groupMode({ not: leaf }), null);
+  assert.equal(ct.groupMode(leaf), null);
+  const tree = { all: [leaf, { any: [leaf] }] };
+  const none = ct.setGroupMode(tree, [1], 'not_any');
+  assert.deepEqual(none, { all: [leaf, { not: { any: [leaf] } }] });
+  assert.deepEqual(tree, { all: [leaf, { any: [leaf] }] }, 'the old tree is left alone');
+  assert.deepEqual(ct.itemsPath(none.all[1], [1]), [1, 'not']);
+  assert.deepEqual(ct.itemsPath(tree.all[1], [1]), [1]);
+  const notAll = ct.setGroupMode(none, [1], 'not_all');
+  assert.deepEqual(notAll.all[1], { not: { all: [leaf] } });
+  assert.deepEqual(ct.setGroupMode(notAll, [1], 'any'), tree);
+  assert.throws(() => ct.setGroupMode(tree, [], 'not_any'), /root/);
+  assert.throws(() => ct.setGroupMode(tree, [0], 'any'), /not a group/);
+  // Items of a not group are edited through its `not`.
+  const added = ct.addLeaf(none, [1, 'not'], { field: 'amount', op: 'gt', value: 5 });
+  assert.deepEqual(added.all[1], { not: { any: [leaf, { field: 'amount', op: 'gt', value: 5 }] } });
+  assert.deepEqual(ct.removeAt(added, [1, 'not', 0]).all[1], { not: { any: [{ field: 'amount', op: 'gt', value: 5 }] } });
+  assert.deepEqual(ct.removeAt(added, [1]), { all: [leaf] });
+  assert.equal(evaluateCondition(none, { note: '', amount: 1 }), false);
+  assert.equal(evaluateCondition({ all: [{ not: { any: [{ field: 'amount', op: 'gt', value: 5 }] } }] }, { amount: 1 }), true);
+});
+
+test('a field compares with another field of the same kind; the {field} value survives what it can', () => {
+  const fields = [SOURCE, AMOUNT, NOTE, DUE, BUDGET, ITEMS];
+  assert.deepEqual(ct.comparableFields(fields, AMOUNT).map((f) => f.key), ['budget']);
+  assert.deepEqual(ct.comparableFields(fields, NOTE).map((f) => f.key), ['source']);
+  assert.deepEqual(ct.comparableFields(fields, DUE).map((f) => f.key), []);
+  assert.ok(ct.isFieldRef({ field: 'budget' }));
+  assert.ok(!ct.isFieldRef({ field: 'budget', x: 1 }));
+  assert.ok(!ct.isFieldRef('budget'));
+  const leaf = { field: 'amount', op: 'gt', value: 10 };
+  const ref = ct.setValueSource(leaf, 'field', fields, AMOUNT);
+  assert.deepEqual(ref, { field: 'amount', op: 'gt', value: { field: 'budget' } });
+  assert.deepEqual(ct.setValueSource(ref, 'value', fields, AMOUNT), { field: 'amount', op: 'gt', value: null });
+  assert.equal(ct.setValueSource(leaf, 'value', fields, AMOUNT), leaf);
+  assert.throws(() => ct.setValueSource({ field: 'amount', op: 'between', value: [1, 2] }, 'field', fields, AMOUNT), /setBoundSource/);
+  assert.throws(() => ct.setValueSource({ field: 'amount', op: 'in', value: [1] }, 'field', fields, AMOUNT), /takes no field/);
+  assert.throws(() => ct.setValueSource({ field: 'due', op: 'eq', value: null }, 'field', fields, DUE), /no field/);
+  // Another one-value operator keeps the field, a pair keeps it as its low bound; a list starts afresh.
+  assert.deepEqual(ct.changeOp(ref, 'lte', AMOUNT), { field: 'amount', op: 'lte', value: { field: 'budget' } });
+  assert.deepEqual(ct.changeOp(ref, 'in', AMOUNT), { field: 'amount', op: 'in', value: [] });
+  assert.deepEqual(ct.changeOp(ref, 'between', AMOUNT), { field: 'amount', op: 'between', value: [{ field: 'budget' }, null] });
+  // Another number field keeps it; the compared field itself does not.
+  const total = { key: 'total', type: 'number' };
+  assert.deepEqual(ct.changeField(ref, AMOUNT, total), { field: 'total', op: 'gt', value: { field: 'budget' } });
+  assert.deepEqual(ct.changeField(ref, AMOUNT, BUDGET), { field: 'budget', op: 'gt', value: null });
+  assert.equal(evaluateCondition({ all: [ref] }, { amount: 12, budget: 10 }), true);
+  assert.equal(evaluateCondition({ all: [ref] }, { amount: 8, budget: 10 }), false);
+});
+
+test('a line-items column is a field of its own, tested row by row', () => {
+  const fields = ct.expandFields([AMOUNT, ITEMS]);
+  assert.deepEqual(fields.map((f) => f.key), ['amount', 'items', 'items.product', 'items.amount']);
+  const column = fields[3];
+  assert.deepEqual(column.label, { 'zh-CN': '明细 › 金额', en: 'Items › Amount' });
+  assert.equal(column.column, true);
+  assert.deepEqual(ct.opsOf(column), ct.COLUMN_OPS);
+  assert.deepEqual(ct.opsOf(fields[1]), ['is_empty', 'is_not_empty'], 'the list itself: empty or not');
+  assert.equal(ct.inputKind(fields[2]), 'options');
+  assert.deepEqual(ct.newLeaf(fields[2]), { field: 'items.product', op: 'contains', value: 'A' });
+  assert.deepEqual(ct.expandFields([{ key: 'x', label: 'X', columns: [{ key: 'y' }] }])[1].label, 'X › y');
+  const record = { items: [{ product: 'A', amount: '100.00' }, { product: 'B', amount: '600000.00' }] };
+  const some = { all: [{ field: 'items.amount', op: 'contains', value: 600000 }] };
+  assert.equal(evaluateCondition(some, record), true);
+  assert.equal(evaluateCondition({ all: [{ field: 'items.product', op: 'not_in', value: ['C'] }] }, record), true);
+  assert.equal(evaluateCondition({ all: [{ field: 'items.product', op: 'is_empty' }] }, { items: [] }), true);
+});
+
+test('the builder makes and edits a "none of" group and a field-to-field comparison', () => {
+  const seen = [];
+  const fields = [AMOUNT, BUDGET, NOTE];
+  const root = conditionBuilder({ all: [{ field: 'amount', op: 'gt', value: 1 }] }, { fields, onChange: (tree) => seen.push(tree), locale: 'zh-CN' });
+  // Compare with another field: the source picker, then the field picker by label.
+  const source = inputOf(rowAt(root, '0'), 'source');
+  assert.deepEqual(source.all('option').map((o) => o.textContent), ['值', '另一字段']);
+  source.value = 'field';
+  source.dispatch('change');
+  assert.deepEqual(seen.at(-1), { all: [{ field: 'amount', op: 'gt', value: { field: 'budget' } }] });
+  const other = inputOf(rowAt(root, '0'), 'value-field');
+  assert.deepEqual(other.all('option').map((o) => o.textContent), ['预算']);
+  assert.equal(inputOf(rowAt(root, '0'), 'value'), undefined);
+  // A "none of" group, one condition in it, then turned into "not all".
+  buttonOf(rowAt(root, ''), 'add-not-group').dispatch('click');
+  assert.deepEqual(seen.at(-1).all[1], { not: { any: [] } });
+  const group = rowAt(root, '1');
+  assert.equal(group.dataset.condMode, 'not_any');
+  const kind = inputOf(group, 'kind');
+  assert.deepEqual(kind.all('option').map((o) => o.getAttribute('value')), ['all', 'any', 'not_all', 'not_any']);
+  [...group.walk()].find((el) => el.dataset.condAction === 'add-leaf').dispatch('click');
+  assert.deepEqual(seen.at(-1).all[1], { not: { any: [{ field: 'amount', op: 'eq', value: null }] } });
+  const inner = inputOf(rowAt(root, '1.not.0'), 'field');
+  inner.value = 'note';
+  inner.dispatch('change');
+  assert.deepEqual(seen.at(-1).all[1], { not: { any: [{ field: 'note', op: 'eq', value: '' }] } });
+  const again = inputOf(rowAt(root, '1'), 'kind');
+  again.value = 'not_all';
+  again.dispatch('change');
+  assert.deepEqual(seen.at(-1).all[1], { not: { all: [{ field: 'note', op: 'eq', value: '' }] } });
+  // The root offers all / any only; removing the group removes its `not` too.
+  assert.deepEqual(inputOf(rowAt(root, ''), 'kind').all('option').map((o) => o.getAttribute('value')), ['all', 'any']);
+  buttonOf(rowAt(root, '1'), 'remove').dispatch('click');
+  assert.deepEqual(seen.at(-1), { all: [{ field: 'amount', op: 'gt', value: { field: 'budget' } }] });
+  // Back to a typed value.
+  const back = inputOf(rowAt(root, '0'), 'source');
+  back.value = 'value';
+  back.dispatch('change');
+  assert.deepEqual(seen.at(-1), { all: [{ field: 'amount', op: 'gt', value: null }] });
+});
+
+test('the builder offers line-item columns with row-wise operator names', () => {
+  const seen = [];
+  const root = conditionBuilder(null, { fields: [ITEMS], onChange: (tree) => seen.push(tree), locale: 'en' });
+  buttonOf(root, 'add-leaf').dispatch('click');
+  const field = inputOf(rowAt(root, '0'), 'field');
+  assert.deepEqual(field.all('option').map((o) => o.textContent), ['Items', 'Items › Product', 'Items › Amount']);
+  field.value = 'items.amount';
+  field.dispatch('change');
+  assert.deepEqual(seen.at(-1), { all: [{ field: 'items.amount', op: 'is_empty' }] }, 'the operator still fits');
+  const op = inputOf(rowAt(root, '0'), 'op');
+  assert.deepEqual(op.all('option').map((o) => o.textContent),
+    ['some row equals', 'no row equals', 'some row is one of', 'no row is one of', 'has no rows', 'has rows']);
+  op.value = 'contains';
+  op.dispatch('change');
+  assert.deepEqual(seen.at(-1), { all: [{ field: 'items.amount', op: 'contains', value: null }] });
+  const value = inputOf(rowAt(root, '0'), 'value');
+  assert.equal(value.getAttribute('type'), 'number');
+  value.value = '500000';
+  value.dispatch('change');
+  assert.deepEqual(seen.at(-1), { all: [{ field: 'items.amount', op: 'contains', value: 500000 }] });
+});

@@ -8,6 +8,7 @@ import { createHistory } from '../../static/js/core/history.js';
 import * as a from '../../static/js/flow-designer/approvers.js';
 import * as commands from '../../static/js/flow-designer/commands.js';
 import { FlowModel } from '../../static/js/flow-designer/model.js';
+import { installFakeDocument } from './fake-dom.mjs';
 
 const QUOTE = JSON.parse(
   readFileSync(new URL('../../flow_definitions/crm/quote_approval.json', import.meta.url), 'utf8'),
@@ -112,4 +113,31 @@ test('deadline: from arrival, from a date field with an offset, none drops remin
   assert.deepEqual(roundTrip((c) => a.withRemind(c, { every: 'PT4H', times: 500 })).remind, { every: 'PT4H', times: 100 });
   assert.equal('remind' in roundTrip((c) => a.withRemind(c, null)), false);
   assert.equal(roundTrip((c) => a.withTimeout(c, 'auto_reject')).on_timeout, 'auto_reject');
+});
+
+test('department head of a user field: the manager of the user in it, levels and "to the top" kept', () => {
+  const spec = a.newSpec('department_head', CONTEXT);
+  assert.deepEqual(a.withHeadOf(spec, 'owner'), { type: 'department_head', levels: 1, field: 'owner' });
+  assert.deepEqual(spec, { type: 'department_head', levels: 1 }, 'the spec given is left alone');
+  assert.deepEqual(a.withHeadOf({ type: 'department_head', levels: 2, field: 'owner' }, null), { type: 'department_head', levels: 2 });
+  assert.deepEqual(a.withToTop({ type: 'department_head', levels: 2, field: 'owner' }, true), { type: 'department_head', to_top: true, field: 'owner' });
+  assert.deepEqual(a.withToTop({ type: 'department_head', to_top: true }, false), { type: 'department_head', levels: 1 });
+  const config = roundTrip((c) => a.withSpec(c, 'approvers', 0, a.withHeadOf({ type: 'department_head', levels: 1 }, 'owner')));
+  assert.deepEqual(config.approvers[0], { type: 'department_head', levels: 1, field: 'owner' });
+});
+
+test('the approver editor offers "head of" the submitter or of each user field', () => {
+  installFakeDocument();
+  const seen = [];
+  const config = { mode: 'single', approvers: [{ type: 'department_head', levels: 1 }] };
+  const ui = { say: (k, p) => (p ? `${k}:${JSON.stringify(p)}` : k), lang: 'zh-CN', readOnly: false };
+  const root = a.approverEditor(config, 'approvers', CONTEXT, ui, (next) => seen.push(next));
+  const whose = [...root.walk()].find((el) => el.getAttribute?.('data-approver-head-of') === '0');
+  assert.ok(whose, 'a "head of" picker on the department-head row');
+  assert.deepEqual(whose.all('option').map((o) => o.getAttribute('value')), ['', 'owner']);
+  assert.deepEqual(whose.all('option').map((o) => o.textContent), ['head_of_submitter', 'head_of_field:{"field":"负责人"}']);
+  whose.value = 'owner';
+  whose.dispatch('change');
+  assert.deepEqual(seen.at(-1), { mode: 'single', approvers: [{ type: 'department_head', levels: 1, field: 'owner' }] });
+  assert.deepEqual(config.approvers[0], { type: 'department_head', levels: 1 });
 });

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { conditionFields, overlay, parseEventLine, parseEvents, placeProblems, sampleRecord } from '../../static/js/flow-designer/trace.js';
+import {
+  conditionFields, overlay, parseEventLine, parseEvents, placeProblems, recordColumns, recordIdOf, recordSearchFilter, sampleRecord, shortValue, typedNumber,
+} from '../../static/js/flow-designer/trace.js';
 
 test('event lines: votes, withdraw, signal, timer, JSON; nonsense is reported', () => {
   assert.deepEqual(parseEventLine('approve zhao'), { type: 'task_completed', by: 'zhao', outcome: 'approve' });
@@ -117,4 +119,67 @@ test('a sample record has a plausible value per field and skips computed ones', 
     { key: 'account', type: 'relation' },
   ]);
   assert.deepEqual(record, { discount: 0, status: '草稿', terms: '' });
+});
+
+test('record picker: a text searches the text fields, an id is read from the text, a few columns shown', () => {
+  const fields = [
+    { key: 'number', type: 'serial' }, { key: 'opportunity', type: 'relation' }, { key: 'items', type: 'line_items' },
+    { key: 'total', type: 'formula' }, { key: 'status', type: 'select' }, { key: 'owner', type: 'user' },
+    { key: 'terms', type: 'textarea' },
+  ];
+  assert.equal(recordSearchFilter(fields, '   '), null);
+  assert.deepEqual(recordSearchFilter(fields, ' 华东 '), {
+    any: [
+      { field: 'number', op: 'contains', value: '华东' }, { field: 'status', op: 'contains', value: '华东' },
+      { field: 'owner', op: 'contains', value: '华东' }, { field: 'terms', op: 'contains', value: '华东' },
+    ],
+  });
+  assert.deepEqual(recordSearchFilter([{ key: 'n', type: 'number' }], 'x'), { any: [] });
+  // a number typed: number fields and number formulas equal it exactly, text fields contain it
+  const numeric = [
+    { key: 'no', type: 'serial' }, { key: 'qty', type: 'number' }, { key: 'price', type: 'money' },
+    { key: 'total', type: 'formula', result: 'money' }, { key: 'label', type: 'formula', result: 'text' },
+  ];
+  assert.deepEqual(recordSearchFilter(numeric, ' 800,000.00 '), {
+    any: [
+      { field: 'no', op: 'contains', value: '800,000.00' },
+      { field: 'qty', op: 'eq', value: 800000 }, { field: 'price', op: 'eq', value: 800000 },
+      { field: 'total', op: 'eq', value: 800000 },
+    ],
+  });
+  assert.deepEqual(recordSearchFilter(numeric, 'Q-12').any, [{ field: 'no', op: 'contains', value: 'Q-12' }]);
+  assert.equal(typedNumber('-3.5'), -3.5);
+  assert.equal(typedNumber('1e5'), null);
+  assert.equal(typedNumber('12345678901234567'), null);
+  assert.equal(recordIdOf('12'), 12);
+  assert.equal(recordIdOf(' #7 '), 7);
+  assert.equal(recordIdOf('0'), null);
+  assert.equal(recordIdOf('12a'), null);
+  assert.equal(recordIdOf('9999999999999999'), null);
+  assert.deepEqual(recordColumns(fields).map((f) => f.key), ['number', 'total', 'status']);
+  assert.equal(shortValue(null), '');
+  assert.equal(shortValue('1234.50'), '1234.50');
+  assert.equal(shortValue('x'.repeat(40), 10), `${'x'.repeat(9)}…`);
+  assert.equal(shortValue({ a: 1 }), '{"a":1}');
+});
+
+test('a draft run that stopped: the stop is kept apart from refused events, problems come along', () => {
+  const flow = { edges: [{ id: 'route_to_manager' }] };
+  const result = {
+    status: 'running',
+    steps: [
+      { event: { type: 'start' }, trace: [{ node: 'start', kind: 'entered', data: {} }, { node: 'route', kind: 'entered', data: {} }], effects: [] },
+      { event: { type: 'start' }, trace: [], effects: [], error: { code: 'cannot_run', cause: 'dangling_edge', node: 'route', message: 'stopped' } },
+    ],
+    stopped: { code: 'cannot_run', cause: 'dangling_edge', node: 'route', edge: 'route_to_manager', target: 'ghost' },
+    problems: [{ code: 'dangling_edge', message: 'no node ghost', pointer: '/edges/0/to' }],
+  };
+  const shown = overlay(result, flow, {});
+  assert.deepEqual(shown.errors, []);
+  assert.equal(shown.stopped.node, 'route');
+  assert.equal(shown.problems.length, 1);
+  assert.deepEqual(shown.nodes.map((n) => n.id), ['start', 'route']);
+  const plain = overlay({ status: 'approved', steps: [] }, flow, {});
+  assert.equal(plain.stopped, null);
+  assert.deepEqual(plain.problems, []);
 });

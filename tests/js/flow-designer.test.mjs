@@ -8,7 +8,8 @@ import { createHistory } from '../../static/js/core/history.js';
 import * as commands from '../../static/js/flow-designer/commands.js';
 import { autoLayout } from '../../static/js/flow-designer/layout.js';
 import { FlowModel, portsOf } from '../../static/js/flow-designer/model.js';
-import { canAdd, canConnect } from '../../static/js/flow-designer/rules.js';
+import { canAdd, canConnect, canReconnect } from '../../static/js/flow-designer/rules.js';
+import { copySelection, inBox, moveSelection, pasteClip, removeSelection } from '../../static/js/flow-designer/selection.js';
 
 const QUOTE = JSON.parse(
   readFileSync(new URL('../../flow_definitions/crm/quote_approval.json', import.meta.url), 'utf8'),
@@ -222,4 +223,154 @@ test('layout: layers by longest path from start, spreads a layer, survives cycle
   const quote = autoLayout(QUOTE.nodes, QUOTE.edges);
   assert.equal(Object.keys(quote).length, QUOTE.nodes.length);
   assert.ok(quote.director.x > quote.route.x && quote.route.x > quote.start.x);
+});
+
+// ---- several nodes at once: delete, copy / paste, move, rubber band ----
+
+/** Run a planned command through the history, then undo / redo / undo / redo: exact text each time. */
+function roundTripPlanned(planned, model) {
+  assert.ok(planned, 'something to do');
+  return roundTrip(planned.command, planned.args, model);
+}
+
+test('deleting a selection is one command: nodes with their edges, and the other selected edges', () => {
+  const model = fresh();
+  const history = createHistory(model);
+  const before = text(model);
+  const planned = removeSelection(model, {
+    nodes: ['director', 'manager'],
+    edges: ['director_approved', 'mark_approved_to_end_approved', 'no_such_edge'],
+  });
+  assert.equal(planned.command, commands.batch);
+  // the edge of a deleted node goes with it; the other selected edge on its own
+  assert.deepEqual(planned.args.steps.map((s) => [s.name, s.args.id]), [
+    ['edge.remove', 'mark_approved_to_end_approved'], ['node.remove', 'director'], ['node.remove', 'manager'],
+  ]);
+  history.run(planned.command, planned.args);
+  assert.equal(history.size(), 1);
+  assert.ok(!model.hasNode('director') && !model.hasNode('manager'));
+  assert.ok(!model.hasEdge('route_to_director') && !model.hasEdge('manager_rejected') && !model.hasEdge('mark_approved_to_end_approved'));
+  const after = text(model);
+  history.undo();
+  assert.equal(text(model), before);
+  history.redo();
+  assert.equal(text(model), after);
+  history.undo();
+  assert.equal(text(model), before);
+  roundTripPlanned(removeSelection(fresh(), { nodes: ['route', 'mark_pending', 'end_rejected'], edges: [] }), fresh());
+  // one item stays its own command; nothing selected, nothing to do
+  assert.equal(removeSelection(model, { nodes: ['director'], edges: [] }).command, commands.removeNode);
+  assert.equal(removeSelection(model, { nodes: [], edges: ['route_to_manager'] }).command, commands.disconnect);
+  assert.equal(removeSelection(model, { nodes: ['ghost'], edges: [] }), null);
+});
+
+test('copy / paste: new ids, offset positions, the edges between the copied nodes, one command', () => {
+  const model = fresh();
+  const clip = copySelection(model, ['start', 'route', 'director', 'manager', 'mark_approved']);
+  assert.deepEqual(clip.nodes.map((n) => n.id), ['route', 'director', 'manager', 'mark_approved'], 'no second start');
+  assert.deepEqual(clip.edges.map((e) => e.id), ['route_to_director', 'route_to_manager', 'director_approved', 'manager_approved']);
+  clip.nodes[0].label = { en: 'changed after copying' };
+  assert.notDeepEqual(model.node('route').label, clip.nodes[0].label, 'the clip is a copy');
+  const copy = copySelection(model, ['route', 'director', 'manager', 'mark_approved']);
+  const planned = pasteClip(model, copy, { x: 40, y: 40 });
+  assert.deepEqual(planned.nodes, ['condition_1', 'approval_1', 'approval_2', 'action_1']);
+  assert.deepEqual(planned.edges, ['condition_1_approval_1', 'condition_1_approval_2', 'approval_1_action_1', 'approval_2_action_1']);
+  const before = text(model);
+  const pasted = roundTripPlanned(planned, model);
+  assert.equal(pasted.nodes.length, QUOTE.nodes.length + 4);
+  const route = QUOTE.nodes.find((n) => n.id === 'route');
+  const twin = pasted.node('condition_1');
+  assert.deepEqual(twin.position, { x: route.position.x + 40, y: route.position.y + 40 });
+  assert.deepEqual(twin.config, route.config);
+  // the branch keeps its condition and order; the approval exit its port
+  const branch = QUOTE.edges.find((e) => e.id === 'route_to_director');
+  const newBranch = pasted.edge('condition_1_approval_1');
+  assert.deepEqual({ ...newBranch, id: branch.id, from: branch.from, to: branch.to }, branch);
+  assert.equal(pasted.edge('approval_1_action_1').port, 'approved');
+  // a second paste gets other ids again
+  const again = pasteClip(pasted, copy, { x: 80, y: 80 });
+  assert.deepEqual(again.nodes, ['condition_2', 'approval_3', 'approval_4', 'action_2']);
+  const once = text(pasted);
+  assert.notEqual(once, before);
+  const history = createHistory(pasted);
+  history.run(again.command, again.args);
+  assert.equal(pasted.nodes.length, QUOTE.nodes.length + 8);
+  history.undo();
+  assert.equal(text(pasted), once);
+  assert.equal(pasteClip(model, { nodes: [], edges: [] }, { x: 1, y: 1 }), null);
+});
+
+test('paste: a join follows its copied parallel node; one left behind keeps its old target', () => {
+  const model = new FlowModel({
+    nodes: [
+      { id: 'start', type: 'start', position: { x: 0, y: 0 }, config: {} },
+      { id: 'fork', type: 'parallel', position: { x: 100, y: 0 }, config: {} },
+      { id: 'meet', type: 'join', position: { x: 300, y: 0 }, config: { split: 'fork' } },
+      { id: 'boss', type: 'approval', position: { x: 200, y: 0 }, config: { mode: 'single', approvers: [{ type: 'submitter' }], return_to: 'fork' } },
+    ],
+    edges: [{ id: 'fork_boss', from: 'fork', to: 'boss' }, { id: 'boss_meet', from: 'boss', to: 'meet', port: 'approved' }],
+  });
+  const both = pasteClip(model, copySelection(model, ['fork', 'meet', 'boss']), { x: 0, y: 200 });
+  const pasted = roundTripPlanned(both, model);
+  assert.deepEqual(pasted.node('join_1').config, { split: 'parallel_1' });
+  assert.equal(pasted.node('approval_1').config.return_to, 'parallel_1');
+  const alone = pasteClip(model, copySelection(model, ['meet']), { x: 0, y: 200 });
+  const history = createHistory(model);
+  history.run(alone.command, alone.args);
+  assert.deepEqual(model.node('join_2').config, { split: 'fork' });
+});
+
+test('moving a selection is one nodes.move command; a rubber band picks nodes and their edges', () => {
+  const model = fresh();
+  const planned = moveSelection(model, ['director', 'manager', 'ghost'], { x: 20, y: -40 });
+  assert.equal(planned.command, commands.moveNodes);
+  const director = QUOTE.nodes.find((n) => n.id === 'director').position;
+  const moved = roundTripPlanned(planned, model);
+  assert.deepEqual(moved.node('director').position, { x: director.x + 20, y: director.y - 40 });
+  assert.equal(moveSelection(model, ['director'], { x: 0, y: 0 }), null);
+  // a node without a position gets one, and loses it again on undo
+  const bare = new FlowModel({ nodes: [{ id: 'a', type: 'start' }, { id: 'b', type: 'end', position: { x: 5, y: 5 } }], edges: [] });
+  roundTripPlanned(moveSelection(bare, ['a', 'b'], { x: 20, y: 0 }), bare);
+  const box = inBox(fresh(), { x: -10, y: -10, w: 10000, h: 10000 }, () => ({ w: 168, h: 60 }));
+  assert.equal(box.nodes.length, QUOTE.nodes.length);
+  assert.equal(box.edges.length, QUOTE.edges.length);
+  const route = QUOTE.nodes.find((n) => n.id === 'route').position;
+  const small = inBox(fresh(), { x: route.x + 10, y: route.y + 10, w: 5, h: 5 }, () => ({ w: 168, h: 60 }));
+  assert.deepEqual(small, { nodes: ['route'], edges: [] });
+});
+
+test('edge.reconnect: the arrow to another node, the tail to another exit; exact undo and redo', () => {
+  // the arrow's end: director's approval now goes to the rejection path's action
+  const moved = roundTrip(commands.reconnect, { id: 'director_approved', to: 'mark_rejected' });
+  const edge = moved.edge('director_approved');
+  assert.deepEqual(edge, { id: 'director_approved', from: 'director', to: 'mark_rejected', port: 'approved' });
+  // the tail: the start's edge (port "out" explicit) now leaves from route's exit — keys keep places
+  const tail = roundTrip(commands.reconnect, { id: 'mark_pending_next', from: 'manager', port: 'rejected' });
+  assert.deepEqual(Object.keys(tail.edge('mark_pending_next')), ['id', 'from', 'to', 'port']);
+  assert.equal(tail.edge('mark_pending_next').port, 'rejected');
+  // a condition branch keeps its condition, label and order
+  const branch = roundTrip(commands.reconnect, { id: 'route_to_director', to: 'mark_approved' });
+  const kept = branch.edge('route_to_director');
+  assert.deepEqual(kept.condition, QUOTE.edges[2].condition);
+  assert.equal(kept.order, 1);
+  assert.deepEqual(Object.keys(kept), Object.keys(QUOTE.edges[2]));
+  // as a step of a batch too
+  roundTrip(commands.batch, { steps: [{ name: 'edge.reconnect', args: { id: 'director_approved', to: 'mark_rejected' } }] });
+  assert.throws(() => fresh().reconnect('nope', { to: 'director' }), /no edge/);
+  assert.throws(() => fresh().reconnect('director_approved', { to: 'ghost' }));
+});
+
+test('rules for re-routing: no self loop, nothing into start, no duplicate, the edge itself not counted', () => {
+  const model = fresh();
+  assert.deepEqual(canReconnect(model, 'director_approved', { to: 'director' }), { ok: false, reason: 'self_loop' });
+  assert.deepEqual(canReconnect(model, 'director_approved', { to: 'start' }), { ok: false, reason: 'into_start' });
+  assert.deepEqual(canReconnect(model, 'director_approved', { to: 'mark_approved' }), { ok: false, reason: 'unchanged' });
+  assert.deepEqual(canReconnect(model, 'director_approved', { to: 'mark_rejected' }), { ok: true }, 'its own exit is not "taken"');
+  // route fans out: moving one branch onto the other's target duplicates it
+  assert.deepEqual(canReconnect(model, 'route_to_director', { to: 'manager' }), { ok: false, reason: 'duplicate_edge' });
+  // the tail onto an exit that already has an edge (approval exits take one)
+  assert.deepEqual(canReconnect(model, 'director_approved', { from: 'manager', port: 'approved' }), { ok: false, reason: 'duplicate_edge' });
+  assert.deepEqual(canReconnect(model, 'director_rejected', { from: 'manager', port: 'approved' }), { ok: false, reason: 'port_taken' });
+  assert.deepEqual(canReconnect(model, 'director_approved', { from: 'manager', port: 'nope' }), { ok: false, reason: 'unknown_port' });
+  assert.deepEqual(canReconnect(model, 'nope', { to: 'manager' }), { ok: false, reason: 'unknown_node' });
 });

@@ -49,6 +49,25 @@ function sectionForm() {
   return doc;
 }
 
+/** A form with a top-level section and two tabs: loose keys and a section in the first tab. */
+function tabForm() {
+  const doc = flatForm();
+  doc.fields[3].hidden = true;
+  doc.fields.push({ key: 'amount', type: 'money', label: { 'zh-CN': '金额', en: 'Amount' }, config: {} });
+  doc.layout = [
+    { type: 'section', key: 'head', columns: 1, items: ['name'] },
+    {
+      type: 'tabs',
+      key: 'tabs',
+      tabs: [
+        { key: 'basic', title: { 'zh-CN': '基本', en: 'Basic' }, items: ['phone', { type: 'section', key: 'where', title: { en: 'Where' }, columns: 2, items: ['city'] }] },
+        { key: 'more', title: { 'zh-CN': '更多' }, items: ['amount'] },
+      ],
+    },
+  ];
+  return doc;
+}
+
 function setup(doc) {
   const model = new m.FormModel(doc);
   const events = [];
@@ -137,6 +156,84 @@ const SECTION_CASES = [
     (doc) => assert.equal(JSON.stringify(doc), JSON.stringify(flatForm()))],
 ];
 
+const tabItems = (doc, tab) => doc.layout[1].tabs[tab].items;
+
+const TAB_CASES = [
+  ['addField as a loose key of a tab', c.addField, (doc) => ({ field: m.newField(doc, TEXT_ENTRY), place: { section: 1, tab: 1, index: 0 } }),
+    (doc) => assert.deepEqual(tabItems(doc, 1), ['text', 'amount'])],
+  ['addField into a section of a tab', c.addField, (doc) => ({ field: m.newField(doc, TEXT_ENTRY), place: { section: 1, tab: 0, sub: 1, index: 1 } }),
+    (doc) => assert.deepEqual(tabItems(doc, 0)[1].items, ['city', 'text'])],
+  ['removeField of a loose key in a tab', c.removeField, () => ({ key: 'phone' }),
+    (doc) => assert.equal(tabItems(doc, 0)[0].key, 'where')],
+  ['removeField in a section of a tab', c.removeField, () => ({ key: 'city' }),
+    (doc) => assert.deepEqual(tabItems(doc, 0)[1].items, [])],
+  ['moveField to another tab', c.moveField, () => ({ key: 'phone', place: { section: 1, tab: 1, index: 1 } }),
+    (doc) => assert.deepEqual([tabItems(doc, 0).length, tabItems(doc, 1)], [1, ['amount', 'phone']])],
+  ['moveField into the section after it in its tab', c.moveField, () => ({ key: 'phone', place: { section: 1, tab: 0, sub: 1, index: 0 } }),
+    (doc) => assert.deepEqual(tabItems(doc, 0), [{ type: 'section', key: 'where', title: { en: 'Where' }, columns: 2, items: ['phone', 'city'] }])],
+  ['moveField out of a section to a tab\'s loose keys', c.moveField, () => ({ key: 'city', place: { section: 1, tab: 0, index: 0 } }),
+    (doc) => assert.deepEqual(tabItems(doc, 0).map((x) => (typeof x === 'string' ? x : x.items)), ['city', 'phone', []])],
+  ['moveField from a tab to the top-level section', c.moveField, () => ({ key: 'amount', place: { section: 0, index: 1 } }),
+    (doc) => assert.deepEqual([doc.layout[0].items, tabItems(doc, 1)], [['name', 'amount'], []])],
+  ['moveFieldOut of a tab into a new top-level section below the tabs', c.moveFieldOut, () => ({ key: 'city', section: 1 }),
+    (doc) => assert.deepEqual([tabItems(doc, 0)[1].items, doc.layout[2]],
+      [[], { type: 'section', key: 'section_1', columns: 1, items: ['city'] }])],
+  ['moveField within its list (no section given)', c.moveField, () => ({ key: 'phone', place: { index: 1 } }),
+    (doc) => assert.equal(tabItems(doc, 0)[1], 'phone')],
+  ['renameField inside a tab\'s section', c.renameField, () => ({ key: 'city', to: 'town' }),
+    (doc) => assert.deepEqual(tabItems(doc, 0)[1].items, ['town'])],
+  ['addSection into a tab', c.addSection, () => ({ list: { section: 1, tab: 1 }, title: { en: 'Extra' } }),
+    (doc) => assert.deepEqual(tabItems(doc, 1)[1], { type: 'section', key: 'section_1', title: { en: 'Extra' }, columns: 1, items: [] })],
+  ['removeSection in a tab leaves its fields in place', c.removeSection, () => ({ list: { section: 1, tab: 0 }, index: 1 }),
+    (doc) => assert.deepEqual(tabItems(doc, 0), ['phone', 'city'])],
+  ['setSection in a tab', c.setSection, () => ({ list: { section: 1, tab: 0 }, index: 1, name: 'columns', value: 3 }),
+    (doc) => assert.equal(tabItems(doc, 0)[1].columns, 3)],
+  ['removeSection of the only top-level section: its fields join the first tab', c.removeSection, () => ({ index: 0 }),
+    (doc) => {
+      assert.equal(doc.layout.length, 1);
+      assert.deepEqual(doc.layout[0].tabs[0].items.at(-1), 'name');
+    }],
+  ['moveSection from the top level into a tab', c.moveSection, () => ({ from: { section: 0 }, to: { section: 1, tab: 1 } }),
+    (doc) => assert.deepEqual(doc.layout[0].tabs[1].items.map((x) => x.key ?? x), ['amount', 'head'])],
+  ['moveSection between tabs', c.moveSection, () => ({ from: { section: 1, tab: 0, sub: 1 }, to: { section: 1, tab: 1, index: 0 } }),
+    (doc) => assert.deepEqual([tabItems(doc, 0), tabItems(doc, 1).map((x) => x.key ?? x)], [['phone'], ['where', 'amount']])],
+  ['addTab at the end', c.addTab, () => ({ title: { 'zh-CN': '附件', en: 'Files' } }),
+    (doc) => assert.deepEqual(doc.layout[1].tabs.at(-1), { key: 'tab_1', title: { 'zh-CN': '附件', en: 'Files' }, items: [] })],
+  ['addTab first', c.addTab, () => ({ title: { en: 'Intro' }, index: 0 }),
+    (doc) => assert.deepEqual(doc.layout[1].tabs.map((t) => t.key), ['tab_1', 'basic', 'more'])],
+  ['removeTab: its fields join the previous tab', c.removeTab, () => ({ section: 1, tab: 1 }),
+    (doc) => assert.deepEqual(doc.layout[1].tabs.map((t) => t.items.length), [3])],
+  ['removeTab first: its content joins the next tab', c.removeTab, () => ({ section: 1, tab: 0 }),
+    (doc) => assert.deepEqual(doc.layout[1].tabs[0].items.map((x) => x.key ?? x), ['amount', 'phone', 'where'])],
+  ['moveTab', c.moveTab, () => ({ section: 1, tab: 0, to: 1 }),
+    (doc) => assert.deepEqual(doc.layout[1].tabs.map((t) => t.key), ['more', 'basic'])],
+  ['setTab renames a tab', c.setTab, () => ({ section: 1, tab: 1, name: 'title', value: { 'zh-CN': '更多', en: 'More' } }),
+    (doc) => assert.deepEqual(doc.layout[1].tabs[1], { key: 'more', title: { 'zh-CN': '更多', en: 'More' }, items: ['amount'] })],
+  ['setPublic adds allowed origins', c.setPublic, () => ({ name: 'allowed_origins', value: ['https://example.com'] }),
+    (doc) => assert.deepEqual(doc.public, { enabled: false, allowed_origins: ['https://example.com'] })],
+];
+
+const PUBLIC_CASES = [
+  ['setPublic puts dedupe before thank_you', c.setPublic, () => ({ name: 'dedupe', value: { keys: ['phone'], policy: 'update' } }),
+    (doc) => assert.deepEqual(Object.keys(doc.public), ['enabled', 'allowed_origins', 'dedupe', 'thank_you'])],
+  ['setPublic removes a setting', c.setPublic, () => ({ name: 'thank_you', value: undefined }),
+    (doc) => assert.deepEqual(Object.keys(doc.public), ['enabled', 'allowed_origins'])],
+  ['setPublic changes capture', c.setPublic, () => ({ name: 'capture', value: { utm_source: 'note' } })],
+  ['addTab on a form with sections wraps them into the first tab', c.addTab, () => ({ title: { en: 'Two' }, firstTitle: { en: 'One' } }),
+    (doc) => {
+      assert.equal(doc.layout.length, 1);
+      assert.deepEqual(doc.layout[0].tabs.map((t) => [t.key, t.title.en, t.items.map((x) => x.key)]), [
+        ['tab_1', 'One', ['main', 'more']], ['tab_2', 'Two', []]]);
+    }],
+];
+
+/** The section form with public settings filled in. */
+function publicForm() {
+  const doc = sectionForm();
+  doc.public = { enabled: true, allowed_origins: ['https://a.example'], thank_you: { 'zh-CN': '谢谢' } };
+  return doc;
+}
+
 for (const [title, command, args, check] of CASES) {
   test(`flat form: ${title} is undone and redone exactly`, () => {
     roundTrip(flatForm(), command, args(flatForm()), check);
@@ -148,8 +245,135 @@ for (const [title, command, args, check] of SECTION_CASES) {
   });
 }
 
+for (const [title, command, args, check] of TAB_CASES) {
+  test(`tabbed form: ${title} is undone and redone exactly`, () => {
+    roundTrip(tabForm(), command, args(tabForm()), check);
+  });
+}
+for (const [title, command, args, check] of PUBLIC_CASES) {
+  test(`public settings: ${title} is undone and redone exactly`, () => {
+    roundTrip(publicForm(), command, args(publicForm()), check);
+  });
+}
+
+test('addTab on a form without layout puts its visible fields into the first tab', () => {
+  roundTrip(flatForm(), c.addTab, { title: { en: 'Two' }, firstTitle: { en: 'One' } }, (doc) => {
+    assert.deepEqual(Object.keys(doc), ['format', 'key', 'title', 'title_field', 'fields', 'layout']);
+    assert.deepEqual(doc.layout, [{ type: 'tabs', key: 'tabs', tabs: [
+      { key: 'tab_1', title: { en: 'One' }, items: ['name', 'phone', 'city', 'note'] },
+      { key: 'tab_2', title: { en: 'Two' }, items: [] },
+    ] }]);
+  });
+});
+
+test('removing the only tab puts its content back at the top level, loose keys in sections', () => {
+  const doc = tabForm();
+  doc.layout[1].tabs = [doc.layout[1].tabs[0]];
+  roundTrip(doc, c.removeTab, { section: 1, tab: 0 }, (after) => {
+    assert.deepEqual(after.layout.map((s) => [s.type, s.key, s.items]), [
+      ['section', 'head', ['name']], ['section', 'section_1', ['phone']], ['section', 'where', ['city']]]);
+  });
+});
+
+test('tabs: places, canvas blocks and problem pointers', () => {
+  const doc = tabForm();
+  assert.deepEqual(m.placeOf(doc, 'phone'), { section: 1, tab: 0, index: 0 });
+  assert.deepEqual(m.placeOf(doc, 'city'), { section: 1, tab: 0, sub: 1, index: 0 });
+  assert.deepEqual(m.placeOf(doc, 'amount'), { section: 1, tab: 1, index: 0 });
+  assert.equal(m.placeOf(doc, 'note'), null);
+  const blocks = m.canvasBlocks(doc);
+  assert.deepEqual(blocks.map((b) => b.kind), ['section', 'tabs']);
+  assert.deepEqual(blocks[1].tabs[0].groups.map((g) => [g.kind, g.list, g.offset, g.keys]), [
+    ['loose', { section: 1, tab: 0 }, 0, ['phone']],
+    ['section', { section: 1, tab: 0, sub: 1 }, 0, ['city']],
+  ]);
+  const empty = tabForm();
+  empty.layout[1].tabs[1].items = [];
+  assert.deepEqual(m.canvasBlocks(empty)[1].tabs[1].groups.map((g) => [g.kind, g.keys]), [['loose', []]]);
+  assert.equal(m.canvasBlocks(flatForm()), null);
+  assert.equal(m.problemField(doc, { pointer: '/layout/1/tabs/0/items/0' }), 'phone');
+  assert.equal(m.problemField(doc, { pointer: '/layout/1/tabs/0/items/1/items/0' }), 'city');
+  assert.equal(m.problemField(doc, { pointer: '/layout/1/tabs/0/items/1' }), null);
+  assert.throws(() => m.removeTab(doc, 0, 0));
+  assert.throws(() => m.setTab(doc, 1, 5, 'title', { en: 'x' }));
+  assert.throws(() => m.moveSection(doc, { section: 1, tab: 0, sub: 0 }, { section: 1, tab: 1 }));
+});
+
+test('ten tab edits undone give the original JSON byte for byte, redone the edited one', () => {
+  const { model, history } = setup(flatForm());
+  const original = JSON.stringify(model.toJSON());
+  history.run(c.addTab, { title: { en: 'More' }, firstTitle: { en: 'Main' } });
+  history.run(c.moveField, { key: 'city', place: { section: 0, tab: 1, index: 0 } });
+  history.run(c.addSection, { list: { section: 0, tab: 1 }, title: { en: 'Money' } });
+  history.run(c.addField, { field: m.newField(model.doc, TEXT_ENTRY), place: { section: 0, tab: 1, sub: 1, index: 0 } });
+  history.run(c.setTab, { section: 0, tab: 1, name: 'title', value: { 'zh-CN': '更多', en: 'More' } });
+  history.run(c.addTab, { title: { en: 'Third' } });
+  history.run(c.moveTab, { section: 0, tab: 2, to: 0 });
+  history.run(c.moveField, { key: 'name', place: { section: 0, tab: 0, index: 0 } });
+  history.run(c.removeTab, { section: 0, tab: 1 });
+  history.run(c.setPublic, { name: 'thank_you', value: { 'zh-CN': '谢谢' } });
+  assert.equal(history.size(), 10);
+  const edited = JSON.stringify(model.toJSON());
+  assert.deepEqual(model.toJSON().layout[0].tabs.map((t) => t.title.en), ['Third', 'More']);
+  while (history.undo());
+  assert.equal(JSON.stringify(model.toJSON()), original);
+  while (history.redo());
+  assert.equal(JSON.stringify(model.toJSON()), edited);
+});
+
+test('moveFieldOut puts the field at the start of the top-level section after the tabs', () => {
+  const doc = tabForm();
+  doc.layout.push({ type: 'section', key: 'tail', columns: 1, items: ['name'] });
+  doc.layout[0].items = [];
+  roundTrip(doc, c.moveFieldOut, { key: 'amount', section: 1 }, (after) => {
+    assert.deepEqual(after.layout.map((item) => item.key), ['head', 'tabs', 'tail']);
+    assert.deepEqual(after.layout[2].items, ['amount', 'name']);
+    assert.deepEqual(tabItems(after, 1), []);
+  });
+  assert.throws(() => m.moveFieldOut(tabForm(), 'amount', 0)); // not a tabs item
+  assert.throws(() => m.moveFieldOut(tabForm(), 'note', 1)); // not in the layout
+});
+
+test('conditionFields gives the other fields with options, result types and line-item columns', () => {
+  const doc = {
+    fields: [
+      { key: 'stage', type: 'select', label: { en: 'Stage' }, config: { options: [{ value: 'won' }] } },
+      { key: 'total', type: 'formula', label: { en: 'Total' }, config: { expression: '1', result: 'money' } },
+      {
+        key: 'items', type: 'line_items', label: { 'zh-CN': '明细' },
+        config: { columns: [
+          { key: 'product', type: 'select', label: { 'zh-CN': '产品' }, config: { options: [{ value: 'crm' }] } },
+          { key: 'amount', type: 'money', label: { 'zh-CN': '金额' } },
+          'broken',
+        ] },
+      },
+      { key: 'note', type: 'text' },
+    ],
+  };
+  assert.deepEqual(m.conditionFields(doc, 'note'), [
+    { key: 'stage', type: 'select', label: { en: 'Stage' }, options: [{ value: 'won' }] },
+    { key: 'total', type: 'formula', label: { en: 'Total' }, result: 'money' },
+    {
+      key: 'items', type: 'line_items', label: { 'zh-CN': '明细' },
+      columns: [
+        { key: 'product', type: 'select', label: { 'zh-CN': '产品' }, options: [{ value: 'crm' }] },
+        { key: 'amount', type: 'money', label: { 'zh-CN': '金额' } },
+      ],
+    },
+  ]);
+  assert.deepEqual(m.conditionFields(doc, 'items').map((f) => f.key), ['stage', 'total', 'note']);
+  assert.deepEqual(m.conditionFields(doc).at(-1), { key: 'note', type: 'text', label: 'note' });
+});
+
+test('a required message is set per language after `required`, and undone exactly', () => {
+  roundTrip(flatForm(), c.setLabel, { key: 'name', name: 'required_message', lang: 'zh-CN', text: '请填写姓名' }, (doc) => {
+    assert.deepEqual(Object.keys(doc.fields[0]), ['key', 'type', 'label', 'required', 'required_message', 'config']);
+    assert.deepEqual(doc.fields[0].required_message, { 'zh-CN': '请填写姓名' });
+  });
+});
+
 test('every exported command has a round-trip case', () => {
-  const covered = new Set([...CASES, ...SECTION_CASES].map(([, command]) => command.name));
+  const covered = new Set([...CASES, ...SECTION_CASES, ...TAB_CASES, ...PUBLIC_CASES].map(([, command]) => command.name));
   assert.deepEqual(c.COMMANDS.map((command) => command.name).filter((n) => !covered.has(n)), []);
 });
 

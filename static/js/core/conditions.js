@@ -175,48 +175,68 @@ const TESTS = {
     Array.isArray(r) && r.length === 2 && TESTS.gte(l, r[0]) && TESTS.lte(l, r[1]),
 };
 
+/** @typedef {Map<string, any>} Rows  the current row of each line-items field in a `some`/`every` */
+
 /**
- * `{key}` (null when missing) or `{key.column}` (the column of every row; [] when no list).
- * @param {string} ref @param {Record<string, any>} values @param {string} pointer
+ * `{key}` (null when missing) or `{key.column}` (the column of every row; [] when no list; the
+ * current row's value inside a `some`/`every` over `key`).
+ * @param {string} ref @param {Record<string, any>} values @param {string} pointer @param {Rows} rows
  */
-function readField(ref, values, pointer) {
+function readField(ref, values, pointer, rows) {
   const match = typeof ref === 'string' ? FIELD_RE.exec(ref) : null;
   if (!match) throw new ConditionError(`invalid field ${JSON.stringify(ref)}`, pointer);
   const [, key, column] = match;
+  if (column !== undefined && rows.has(key)) {
+    const row = rows.get(key);
+    return isPlainObject(row) && hasOwn(row, column) ? row[column] ?? null : null;
+  }
   const value = hasOwn(values, key) ? values[key] : null;
   if (column === undefined) return value ?? null;
   if (!Array.isArray(value)) return [];
   return value.map((row) => (isPlainObject(row) && hasOwn(row, column) ? row[column] ?? null : null));
 }
 
-/** @param {unknown} value @param {Record<string, any>} values @param {string} pointer */
-function operand(value, values, pointer) {
-  if (Array.isArray(value)) return value.map((item, i) => operand(item, values, `${pointer}/${i}`));
+/** @param {unknown} value @param {Record<string, any>} values @param {string} pointer @param {Rows} rows */
+function operand(value, values, pointer, rows) {
+  if (Array.isArray(value)) return value.map((item, i) => operand(item, values, `${pointer}/${i}`, rows));
   if (isPlainObject(value)) {
     if (!hasOwn(value, 'field') || Object.keys(value).length !== 1) {
       throw new ConditionError('an object value must be {"field": key}', pointer);
     }
-    return readField(value.field, values, `${pointer}/field`);
+    return readField(value.field, values, `${pointer}/field`, rows);
   }
   return value ?? null;
 }
 
 /**
  * @param {unknown} tree @param {Record<string, any>} values @param {Options} options
- * @param {string} pointer @returns {boolean}
+ * @param {string} pointer @param {Rows} rows @returns {boolean}
  */
-function evaluate(tree, values, options, pointer) {
+function evaluate(tree, values, options, pointer, rows) {
   if (!isPlainObject(tree)) throw new ConditionError('a condition must be an object', pointer);
   for (const kind of ['all', 'any']) {
     if (hasOwn(tree, kind)) {
       const items = tree[kind];
       if (!Array.isArray(items)) throw new ConditionError(`"${kind}" must be a list`, pointer);
       const test = (/** @type {unknown} */ item, /** @type {number} */ i) =>
-        evaluate(item, values, options, `${pointer}/${kind}/${i}`);
+        evaluate(item, values, options, `${pointer}/${kind}/${i}`, rows);
       return kind === 'all' ? items.every(test) : items.some(test);
     }
   }
-  if (hasOwn(tree, 'not')) return !evaluate(tree.not, values, options, `${pointer}/not`);
+  if (hasOwn(tree, 'not')) return !evaluate(tree.not, values, options, `${pointer}/not`, rows);
+  for (const mode of ['some', 'every']) {
+    if (hasOwn(tree, mode)) {
+      // {"some": "items", "where": C}: C holds for some / every row (no rows: false / true)
+      const key = tree[mode];
+      const match = typeof key === 'string' ? FIELD_RE.exec(key) : null;
+      if (!match || match[2] !== undefined) throw new ConditionError(`invalid field ${JSON.stringify(key)}`, `${pointer}/${mode}`);
+      const list = hasOwn(values, key) ? values[key] : null;
+      const test = (/** @type {unknown} */ row) =>
+        evaluate(tree.where, values, options, `${pointer}/where`, new Map([...rows, [key, row]]));
+      if (!Array.isArray(list)) return mode === 'every';
+      return mode === 'some' ? list.some(test) : list.every(test);
+    }
+  }
   if (hasOwn(tree, 'formula')) {
     if (!options.formula) {
       throw new ConditionError('formula leaves are evaluated on the server', `${pointer}/formula`);
@@ -227,8 +247,8 @@ function evaluate(tree, values, options, pointer) {
   if (typeof op !== 'string' || !OPS.has(op)) {
     throw new ConditionError(`unknown op ${JSON.stringify(op)}`, `${pointer}/op`);
   }
-  const left = readField(tree.field, values, `${pointer}/field`);
-  const right = NO_VALUE_OPS.has(op) ? null : operand(tree.value, values, `${pointer}/value`);
+  const left = readField(tree.field, values, `${pointer}/field`, rows);
+  const right = NO_VALUE_OPS.has(op) ? null : operand(tree.value, values, `${pointer}/value`, rows);
   return TESTS[op](left, right);
 }
 
@@ -240,7 +260,7 @@ function evaluate(tree, values, options, pointer) {
  * @returns {boolean}
  */
 export function evaluateCondition(tree, values, options = {}) {
-  return evaluate(tree, values ?? {}, options, '');
+  return evaluate(tree, values ?? {}, options, '', new Map());
 }
 
 const FORMULA_FIELD_RE = /\{([A-Za-z][A-Za-z0-9_]*)(?:\.[A-Za-z][A-Za-z0-9_]*)?\}/g;
@@ -268,6 +288,10 @@ export function fieldRefs(tree) {
     if (hasOwn(node, 'all')) walk(node.all);
     else if (hasOwn(node, 'any')) walk(node.any);
     else if (hasOwn(node, 'not')) walk(node.not);
+    else if (hasOwn(node, 'some') || hasOwn(node, 'every')) {
+      add(hasOwn(node, 'some') ? node.some : node.every);
+      walk(node.where);
+    }
     else if (hasOwn(node, 'formula') && typeof node.formula === 'string') {
       // Field references outside string literals ("..." with "" escapes) only.
       const code = node.formula.replace(/"(?:[^"]|"")*"/g, '""');

@@ -50,6 +50,26 @@ export function newSpec(kind, context) {
   return { type: kind };
 }
 
+/**
+ * A department-head spec for the head of another person: `field` names a user field of the
+ * form (the manager of the user in it — an owner's manager), null means the submitter's head.
+ * Levels / "up to the top" stay as they are.
+ * @param {any} spec @param {string | null} fieldKey
+ */
+export function withHeadOf(spec, fieldKey) {
+  return put(spec || { type: 'department_head', levels: 1 }, 'field', fieldKey || null);
+}
+
+/**
+ * A department-head spec switched between "every head up to the top" and one level (1), keeping
+ * whose head it is.
+ * @param {any} spec @param {boolean} toTop
+ */
+export function withToTop(spec, toTop) {
+  const base = toTop ? { type: 'department_head', to_top: true } : { type: 'department_head', levels: 1 };
+  return typeof spec?.field === 'string' ? { ...base, field: spec.field } : base;
+}
+
 /** @param {any} config @param {string} key `approvers` or `recipients` */
 const specsOf = (config, key) => (Array.isArray(config?.[key]) ? config[key] : []);
 
@@ -198,10 +218,18 @@ export function approverEditor(config, key, context, ui, onChange) {
         (k) => { const r = context.roles.find((x) => x.key === k); return r?.name && r.name !== k ? `${r.name} (${k})` : k; }));
     } else if (spec.type === 'department_head') {
       const toTop = spec.to_top === true;
+      // whose head: the submitter's, or the manager of the user in a user field of the form
+      const whose = ['', ...people.map((f) => f.key)];
+      if (spec.field && !whose.includes(spec.field)) whose.push(spec.field);
       parts.push(
+        field(ui, 'head_of', select(ui, whose, spec.field || '', (name) => set(withHeadOf(spec, name || null)), { 'data-approver-head-of': index },
+          (k) => {
+            if (!k) return ui.say('head_of_submitter');
+            const f = people.find((x) => x.key === k);
+            return ui.say('head_of_field', { field: f ? pick(f.label, ui.lang) || k : k });
+          })),
         h('label', { class: 'fd-check' }, h('input', { type: 'checkbox', checked: toTop, disabled: ui.readOnly, 'data-approver-to-top': index,
-          onChange: (/** @type {Event} */ e) => set(/** @type {HTMLInputElement} */ (e.target).checked
-            ? { type: 'department_head', to_top: true } : { type: 'department_head', levels: 1 }) }), ui.say('to_top')),
+          onChange: (/** @type {Event} */ e) => set(withToTop(spec, /** @type {HTMLInputElement} */ (e.target).checked)) }), ui.say('to_top')),
         toTop ? null : field(ui, 'levels', h('input', { type: 'number', min: 1, max: 20, step: 1, value: spec.levels ?? 1, disabled: ui.readOnly,
           'data-approver-levels': index,
           onChange: (/** @type {Event} */ e) => set({ ...spec, levels: Math.min(20, Math.max(1, Math.trunc(Number(/** @type {HTMLInputElement} */ (e.target).value) || 1))) }) })),

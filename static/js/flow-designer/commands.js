@@ -88,6 +88,21 @@ export const disconnect = {
   },
 };
 
+/**
+ * Drag an edge's end elsewhere: `{id, from?, port?, to?}`; undone with `{id, edge}` (the edge
+ * as it was, put back whole), so run, undo and redo give back the exact text.
+ * @type {Command}
+ */
+export const reconnect = {
+  name: 'edge.reconnect',
+  /** @param {{id: string, from?: string, port?: string, to?: string, edge?: any}} args */
+  run(model, args) {
+    if (args.edge) return { id: args.id, edge: model.replaceEdge(args.edge) };
+    const { id, from, port, to } = args;
+    return { id, edge: model.reconnect(String(id), { from, port, to }) };
+  },
+};
+
 /** @type {Command} */
 export const setEdgeCondition = {
   name: 'edge.condition',
@@ -127,6 +142,18 @@ export const layout = {
 };
 
 /**
+ * Several nodes moved together (a dragged selection): `{positions}` like `flow.layout`, one step.
+ * @type {Command}
+ */
+export const moveNodes = {
+  name: 'nodes.move',
+  /** @param {{positions: Record<string, {x: number, y: number} | null>, at?: Record<string, number | null>}} args */
+  run(model, args) {
+    return layout.run(model, args);
+  },
+};
+
+/**
  * Replace the whole definition (restore a version as the draft): `{doc}`; undo gets the old
  * document back the same way, so it is one step in the history.
  * @type {Command}
@@ -143,7 +170,7 @@ export const replaceAll = {
 
 /** Commands by name, for `batch`. */
 export const COMMANDS = Object.fromEntries(
-  [addNode, removeNode, moveNode, setNodeConfig, setLabel, connect, disconnect, setEdgeCondition, setTrigger, layout, replaceAll].map(
+  [addNode, removeNode, moveNode, moveNodes, setNodeConfig, setLabel, connect, disconnect, reconnect, setEdgeCondition, setTrigger, layout, replaceAll].map(
     (c) => [c.name, c],
   ),
 );

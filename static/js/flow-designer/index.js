@@ -17,17 +17,20 @@ import { autoLayout } from './layout.js';
 import { FlowModel, portsOf as builtinPorts } from './model.js';
 import { createPanel } from './panel.js';
 import { canAdd } from './rules.js';
+import { copySelection, pasteClip, removeSelection } from './selection.js';
 import { createTestRun } from './testrun.js';
 import { placeProblems } from './trace.js';
 import { createView, ICONS } from './view.js';
 import { MESSAGES } from './words.js';
 
 const AUTOSAVE_MS = 2000;
+/** How far each paste lands from the copied nodes (canvas units, two grid steps). */
+const PASTE_OFFSET = 40;
 
 /**
  * @param {HTMLElement} el
  * @param {{app: string, key: string, definition: any, palette: any, fields?: any[], form?: string | null,
- *   published_version?: number | null, can_edit?: boolean, api?: typeof defaultApi}} boot
+ *   published_version?: number | null, can_edit?: boolean, problems?: any[], api?: typeof defaultApi}} boot
  */
 export function mount(el, boot) {
   const lang = locale();
@@ -80,7 +83,7 @@ export function mount(el, boot) {
   const help = h('div', { class: 'fd-dialog', hidden: true, 'data-help': '' },
     h('div', { class: 'fd-dialog__box', role: 'dialog' },
       h('h2', {}, say('help_title')),
-      h('ul', {}, ['key_undo', 'key_redo', 'key_save', 'key_delete', 'key_help', 'key_pan'].map((k) => h('li', {}, say(k)))),
+      h('ul', {}, ['key_undo', 'key_redo', 'key_save', 'key_delete', 'key_select', 'key_band', 'key_copy', 'key_help', 'key_pan'].map((k) => h('li', {}, say(k)))),
       h('button', { type: 'button', class: 'fw-button', onClick: () => toggleHelp(false) }, say('close'))));
   const dialog = h('div', { class: 'fd-dialog', hidden: true, 'data-publish-dialog': '' });
   el.replaceChildren(toolbar, h('div', { class: 'fd-body' }, paletteHost, canvasHost, side), notice, help, dialog);
@@ -98,11 +101,34 @@ export function mount(el, boot) {
     }
     return (kind === 'node' ? placed.nodes : placed.edges)[id || ''] || [];
   };
-  const panel = createPanel(propsHost, { model, history, bus, palette, say, lang, readOnly, problemsOf, fields: boot.fields || [] });
+  // Formula leaves of conditions: the function list (loaded once) and a live value on sample data,
+  // computed by the server over the flow's form as a yes/no formula.
+  /** @type {any[]} */
+  let formulaFunctions = [];
+  const formula = readOnly ? undefined : {
+    get functions() { return formulaFunctions; },
+    evaluate: async (/** @type {string} */ expression, /** @type {any} */ sample) => {
+      const form = boot.form ?? model.doc.form;
+      try {
+        const out = await api(`/api/apps/${boot.app}/forms/${form}/formula/evaluate?lang=${encodeURIComponent(lang)}`,
+          { method: 'POST', body: { expression, sample, result: 'boolean' } });
+        return { ok: true, value: out.value, text: out.text };
+      } catch (error) {
+        return { ok: false, message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  };
+  if (formula) {
+    Promise.resolve(api('/api/formula/functions')).then((out) => { formulaFunctions = out?.items || []; }).catch(() => {});
+  }
+  const panel = createPanel(propsHost, { model, history, bus, palette, say, lang, readOnly, problemsOf, fields: boot.fields || [], formula });
   createTestRun(testHost, {
     app: boot.app, key: boot.key, form: boot.form ?? model.doc.form ?? null, fields: boot.fields || [], model, api, say,
     labelOf: (id) => (model.hasNode(id) ? pick(model.node(id).label, lang) || id : id),
     onTrace: (trace) => view.setTrace(trace),
+    lang,
+    // a test run simulates the stored draft: save the editor's changes first
+    prepare: async () => readOnly || !dirty() || save(),
   });
 
   /** @param {'properties' | 'test'} which */
@@ -189,7 +215,17 @@ export function mount(el, boot) {
     panel.render();
   }
 
-  /** Save the draft; true when the server took it. @param {{auto?: boolean}} [options] */
+  /** How many problems are shown now (the flow's, its nodes' and its edges'). */
+  const problemCount = () => placed.flow.length
+    + Object.values(placed.nodes).reduce((n, list) => n + list.length, 0)
+    + Object.values(placed.edges).reduce((n, list) => n + list.length, 0);
+
+  /**
+   * Save the draft; true when the server stored it. A draft with problems is stored too (the
+   * server answers them with it, decision 0011) and they are drawn; only a document whose shape
+   * is wrong is refused (422), and then its problems are drawn instead.
+   * @param {{auto?: boolean}} [options]
+   */
   async function save({ auto = false } = {}) {
     clearTimeout(timer);
     if (readOnly || saving) return false;
@@ -199,10 +235,12 @@ export function mount(el, boot) {
     saving = true;
     setStatus('saving', say('saving'));
     try {
-      await api(base, { method: 'PUT', body: doc });
+      const answer = await api(base, { method: 'PUT', body: doc });
       savedText = text;
-      showProblems([], doc);
-      setStatus(dirty() ? 'dirty' : 'saved', dirty() ? say('unsaved') : say('saved'));
+      showProblems(Array.isArray(answer?.problems) ? answer.problems : [], doc);
+      if (dirty()) setStatus('dirty', say('unsaved'));
+      else if (problemCount()) setStatus('problems', say('saved_problems', { count: problemCount() }));
+      else setStatus('saved', say('saved'));
       return true;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -230,7 +268,9 @@ export function mount(el, boot) {
   }
 
   async function publish() {
-    if (dirty() && !(await save())) return flash(say('publish_failed', { count: placed.flow.length + Object.keys(placed.nodes).length + Object.keys(placed.edges).length }));
+    if (dirty() && !(await save())) return flash(say('publish_failed', { count: problemCount() }));
+    // A draft saved with problems is not offered for publishing (the server would refuse it too).
+    if (problemCount()) return flash(say('publish_failed', { count: problemCount() }));
     let lines = [h('li', {}, say('first_version'))];
     if (publishedVersion) {
       try {
@@ -286,7 +326,7 @@ export function mount(el, boot) {
         view.select(null);
         history.run(commands.replaceAll, { doc });
         view.fit();
-        if (!(await save())) throw new Error(say('save_failed', { count: placed.flow.length + Object.keys(placed.nodes).length + Object.keys(placed.edges).length }));
+        if (!(await save())) throw new Error(say('save_failed', { count: problemCount() }));
       },
     }));
   }
@@ -314,16 +354,35 @@ export function mount(el, boot) {
       e.preventDefault();
       history.redo();
     } else if ((e.key === 'Delete' || e.key === 'Backspace') && !readOnly) {
-      const selected = view.selection();
-      if (!selected) return;
+      // the whole selection (nodes with their edges, and edges) as one undoable command
+      const planned = removeSelection(model, view.selected());
+      if (!planned) return;
       e.preventDefault();
-      if (selected.kind === 'node') history.run(commands.removeNode, { id: selected.id });
-      else history.run(commands.disconnect, { id: selected.id });
+      history.run(planned.command, planned.args);
+    } else if (mod && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      view.select({ nodes: model.nodes.map((n) => n.id), edges: model.edges.map((x) => x.id) });
+    } else if (mod && e.key.toLowerCase() === 'c') {
+      const nodes = view.selected().nodes;
+      if (!nodes.length) return;
+      e.preventDefault();
+      clipboard = copySelection(model, nodes);
+      pastes = 0;
+      if (clipboard.nodes.length < nodes.length) flash(say('start_not_copied'));
+    } else if (mod && e.key.toLowerCase() === 'v' && !readOnly) {
+      if (!clipboard?.nodes.length) return;
+      e.preventDefault();
+      pastes += 1;
+      const planned = pasteClip(model, clipboard, { x: PASTE_OFFSET * pastes, y: PASTE_OFFSET * pastes });
+      if (!planned) return;
+      history.run(planned.command, planned.args);
+      view.select({ nodes: planned.nodes, edges: planned.edges });
     } else if (e.key === '?') {
       toggleHelp();
     } else if (e.key === 'Escape') {
       toggleHelp(false);
       dialog.hidden = true;
+      view.select(null);
     }
   }
   /** @param {BeforeUnloadEvent} e */
@@ -332,11 +391,19 @@ export function mount(el, boot) {
     e.preventDefault();
     e.returnValue = say('leave_warning');
   }
+  /** @type {import('./selection.js').Clip | null} what Ctrl+C copied (this page only) */
+  let clipboard = null;
+  let pastes = 0;
   document.addEventListener('keydown', onKey);
   window.addEventListener('beforeunload', onLeave);
 
   refreshButtons();
   setStatus('clean', '');
+  if (Array.isArray(boot.problems) && boot.problems.length) {
+    // the stored draft's problems, drawn from the start
+    showProblems(boot.problems, model.toJSON());
+    setStatus('problems', say('saved_problems', { count: problemCount() }));
+  }
   requestAnimationFrame(() => view.fit());
   const handle = {
     model,

@@ -327,6 +327,50 @@ export class FlowModel {
     return clone({ edge, index });
   }
 
+  /**
+   * Re-route an edge: another source (`from`, its exit `port`) or another target (`to`); its id,
+   * label, condition, order and default stay, and so do its keys' places (an exit that becomes
+   * the default `out` stays implicit when it was, a new named exit is added last). Returns the
+   * edge as it was, which `replaceEdge` puts back.
+   * @param {string} id
+   * @param {{from?: string, port?: string, to?: string}} change
+   * @returns {FlowEdge}
+   */
+  reconnect(id, change) {
+    const index = this.doc.edges.findIndex((e) => e.id === id);
+    if (index < 0) throw new Error(`no edge ${id}`);
+    const old = this.doc.edges[index];
+    const from = change.from ?? old.from;
+    const to = change.to ?? old.to;
+    this.node(from);
+    this.node(to);
+    const port = change.port ?? (change.from !== undefined && change.from !== old.from ? DEFAULT_PORT : FlowModel.portOf(old));
+    /** @type {FlowEdge} */
+    const next = {};
+    for (const [key, value] of Object.entries(old)) {
+      if (key === 'from') next.from = from;
+      else if (key === 'to') next.to = to;
+      else if (key === 'port') next.port = port;
+      else /** @type {any} */ (next)[key] = clone(value);
+    }
+    if (!('port' in old) && port !== DEFAULT_PORT) next.port = port;
+    this.doc.edges[index] = next;
+    return clone(old);
+  }
+
+  /**
+   * Put an edge back as it was (the inverse of `reconnect`), in its place; what was there.
+   * @param {FlowEdge} edge
+   * @returns {FlowEdge}
+   */
+  replaceEdge(edge) {
+    const index = this.doc.edges.findIndex((e) => e.id === edge.id);
+    if (index < 0) throw new Error(`no edge ${edge.id}`);
+    const old = this.doc.edges[index];
+    this.doc.edges[index] = clone(edge);
+    return clone(old);
+  }
+
   /** @param {RemovedEdge} removed */
   restoreEdge(removed) {
     if (this.hasEdge(removed.edge.id)) throw new Error(`edge ${removed.edge.id} exists`);

@@ -21,9 +21,10 @@ import * as approvalEditors from './approvers.js';
  * @param {HTMLElement} host
  * @param {{model: import('./model.js').FlowModel, history: any, bus: any, palette: Palette, say: (k: string, p?: any) => string,
  *   lang: string, readOnly: boolean, problemsOf: (kind: 'node' | 'edge' | 'flow', id?: string) => any[],
- *   fields?: import('../core/condition-tree.js').FieldInfo[]}} options  fields: the flow's form (conditions)
+ *   fields?: import('../core/condition-tree.js').FieldInfo[], formula?: any}} options  fields: the flow's form
+ *   (conditions); formula: the condition builder's formula editor support (functions, evaluate)
  */
-export function createPanel(host, { model, history, bus, palette, say, lang, readOnly, problemsOf, fields = [] }) {
+export function createPanel(host, { model, history, bus, palette, say, lang, readOnly, problemsOf, fields = [], formula }) {
   /** @type {{kind: 'node' | 'edge', id: string} | null} */
   let selection = null;
   let editing = false; // a change made here: the panel keeps its inputs (and their focus)
@@ -195,7 +196,7 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
           isDefault
             ? h('p', { class: 'fd-muted' }, say('default_branch'))
             : conditionBuilder(edge.condition ?? { all: [] }, {
-              fields, locale: lang, name: 'edge-condition', disabled: readOnly,
+              fields, locale: lang, name: 'edge-condition', disabled: readOnly, formula,
               onChange: (condition) => run(commands.setEdgeCondition, { id, patch: { condition } }),
             })),
       );
@@ -238,7 +239,7 @@ export function createPanel(host, { model, history, bus, palette, say, lang, rea
     if (trigger && hasCondition) {
       parts.push(h('div', { class: 'fd-field', 'data-trigger-condition': '' }, h('span', {}, say('condition')),
         conditionBuilder(settings.condition ?? null, {
-          fields, locale: lang, name: 'trigger-condition', disabled: readOnly,
+          fields, locale: lang, name: 'trigger-condition', disabled: readOnly, formula,
           onChange: (condition) => {
             const { condition: _old, ...current } = model.doc.trigger || { type: trigger.type };
             const kind = condition.all ? 'all' : 'any';

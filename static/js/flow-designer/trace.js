@@ -8,7 +8,7 @@
 /**
  * @typedef {{node: string | null, kind: string, data: Record<string, any>}} TraceEntry
  * @typedef {{event: Record<string, any>, at: string, trace: TraceEntry[], effects: Record<string, any>[], status: string, auto?: boolean, error?: {code: string, message: string}}} SimStep
- * @typedef {{status: string, record: Record<string, any>, steps: SimStep[]}} SimResult
+ * @typedef {{status: string, record: Record<string, any>, steps: SimStep[], stopped?: any, problems?: any[]}} SimResult
  */
 
 const VERBS = { approve: 'approve', reject: 'reject', return: 'return', 同意: 'approve', 驳回: 'reject', 退回: 'return' };
@@ -87,7 +87,9 @@ export function conditionFields(tree, into = []) {
  * - `edges`: the edge ids taken (`via` of an entered node, or a condition that held);
  * - `conditions`: each verdict with the values it saw (from the trace when the engine gives
  *   them, else read from the record the run started with);
- * - `approvers`, `effects` (every effect, `auto` steps included), `errors`, `status`.
+ * - `approvers`, `effects` (every effect, `auto` steps included), `errors`, `status`;
+ * - `stopped`: where the engine could not go on with a draft (`{cause, node, edge, target,
+ *   message}`, its step left out of `errors`), else null; `problems`: the draft's problems.
  * @param {SimResult} result
  * @param {{edges: {id: string, condition?: any}[]}} flow
  * @param {Record<string, any>} record
@@ -107,7 +109,7 @@ export function overlay(result, flow, record) {
   const errors = [];
   const byId = new Map((flow.edges || []).map((e) => [e.id, e]));
   (result.steps || []).forEach((step, index) => {
-    if (step.error) errors.push({ step: index, code: step.error.code, message: step.error.message });
+    if (step.error && step.error.code !== 'cannot_run') errors.push({ step: index, code: step.error.code, message: step.error.message });
     for (const entry of step.trace || []) {
       const data = entry.data || {};
       if (entry.kind === 'entered' && entry.node) {
@@ -129,7 +131,9 @@ export function overlay(result, flow, record) {
     }
     for (const effect of step.effects || []) effects.push(effect);
   });
-  return { nodes, edges: [...edges], conditions, approvers, effects, errors, status: result.status };
+  const stopped = result.stopped && typeof result.stopped === 'object' ? result.stopped : null;
+  const problems = Array.isArray(result.problems) ? result.problems : [];
+  return { nodes, edges: [...edges], conditions, approvers, effects, errors, status: result.status, stopped, problems };
 }
 
 /**
@@ -183,4 +187,74 @@ export function sampleRecord(fields) {
 /** @param {any} option */
 function optionValue(option) {
   return option && typeof option === 'object' ? option.value ?? option.key ?? '' : option;
+}
+
+/** Field types a record search looks into (their stored value is plain text). */
+const SEARCHED = ['text', 'textarea', 'email', 'phone', 'url', 'serial', 'select', 'radio', 'user'];
+/** Field types not shown as columns of the record picker (lists, files, long text, ids). */
+const NOT_SHOWN = ['line_items', 'attachment', 'image', 'signature', 'rich_text', 'textarea', 'relation', 'people', 'multiselect', 'checkbox'];
+
+/** Field types compared as numbers by the records list (and formulas with such a result). */
+const NUMERIC = ['number', 'money', 'percent', 'rating'];
+
+/**
+ * A typed number (`800000`, `800,000.00`, `-3.5`) as a JSON number, else null.
+ * @param {string} text
+ */
+export function typedNumber(text) {
+  const plain = text.trim().replace(/[,，\s]/g, '');
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(plain) || plain.replace(/\D/g, '').length > 15) return null;
+  return Number(plain);
+}
+
+/**
+ * The records list API's `filter` (a condition tree, decision 0002) for a text typed into the
+ * record picker: any searchable field contains it; a serial equals it; and when it is a number,
+ * a number field (or a formula with a number result) equals it exactly; null for an empty
+ * text (the latest records).
+ * @param {{key: string, type: string, result?: string}[]} fields
+ * @param {string} text
+ * @returns {Record<string, any> | null}
+ */
+export function recordSearchFilter(fields, text) {
+  const wanted = text.trim();
+  if (!wanted) return null;
+  /** @type {Record<string, any>[]} */
+  const any = fields.filter((f) => SEARCHED.includes(f.type)).map((f) => ({ field: f.key, op: 'contains', value: wanted }));
+  const number = typedNumber(wanted);
+  for (const f of fields) {
+    const numeric = NUMERIC.includes(f.type) || (f.type === 'formula' && NUMERIC.includes(f.result || ''));
+    if (numeric && number !== null) any.push({ field: f.key, op: 'eq', value: number });
+  }
+  return { any };
+}
+
+/**
+ * The record id a typed text names (`12`, `#12`), else null.
+ * @param {string} text
+ */
+export function recordIdOf(text) {
+  const match = /^#?\s*(\d{1,15})$/.exec(text.trim());
+  const id = match ? Number(match[1]) : 0;
+  return id > 0 && Number.isSafeInteger(id) ? id : null;
+}
+
+/**
+ * Up to `max` fields worth showing as the record picker's columns (short scalar values).
+ * @param {{key: string, type: string}[]} fields
+ * @param {number} [max]
+ */
+export function recordColumns(fields, max = 3) {
+  return fields.filter((f) => !NOT_SHOWN.includes(f.type)).slice(0, max);
+}
+
+/**
+ * A stored value as short text for the picker.
+ * @param {unknown} value
+ * @param {number} [max]
+ */
+export function shortValue(value, max = 24) {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

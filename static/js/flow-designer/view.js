@@ -4,12 +4,22 @@
  * state (pan, zoom, selection, the problems and the test-run trace shown). Redraws on
  * `model.changed`; a node being dragged or an edge being drawn is shown live and becomes one
  * command when the pointer is released.
+ *
+ * Selection: a click selects one node or edge; Shift+click adds or removes one; Shift+drag on the
+ * background draws a rubber band selecting the nodes it touches (and the edges between them);
+ * dragging a selected node moves every selected node, as one `nodes.move` command.
+ *
+ * A selected edge shows a handle at each end: drag the arrow's end onto another node, or the
+ * tail onto another exit (or a node with one exit), and it is re-routed as one
+ * `edge.reconnect` command when the rules allow it. Two pointers on the canvas (a touch
+ * screen's pinch) zoom around their middle and pan with it.
  */
 
 import { pick } from '../core/i18n.js';
 import * as commands from './commands.js';
 import { FlowModel } from './model.js';
-import { canConnect } from './rules.js';
+import { canConnect, canReconnect } from './rules.js';
+import { inBox, moveSelection } from './selection.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 export const GRID = 20;
@@ -77,8 +87,17 @@ export function portPoint(node, ports, port) {
  */
 export function createView(host, { model, history, bus, portsOf, typeLabel, say, lang, readOnly }) {
   const view = { tx: 40, ty: 40, k: 1 };
-  /** @type {{kind: 'node' | 'edge', id: string} | null} */
-  let selection = null;
+  /** @type {{nodes: Set<string>, edges: Set<string>}} */
+  let chosen = { nodes: new Set(), edges: new Set() };
+  /** The one selected node or edge (what the panel shows), null for none or several. */
+  const single = () => {
+    const count = chosen.nodes.size + chosen.edges.size;
+    if (count !== 1) return null;
+    const [node] = chosen.nodes;
+    if (node) return { kind: /** @type {const} */ ('node'), id: node };
+    const [edge] = chosen.edges;
+    return { kind: /** @type {const} */ ('edge'), id: edge };
+  };
   /** @type {{nodes: Record<string, any[]>, edges: Record<string, any[]>}} */
   let problems = { nodes: {}, edges: {} };
   /** @type {ReturnType<typeof import('./trace.js').overlay> | null} */
@@ -94,8 +113,10 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
   const background = s('rect', { class: 'fd-bg', width: '100%', height: '100%', fill: 'url(#fd-grid)' });
   const edgeLayer = s('g', { class: 'fd-edges' });
   const nodeLayer = s('g', { class: 'fd-nodes' });
+  const handleLayer = s('g', { class: 'fd-handles' });
   const ghost = s('path', { class: 'fd-ghost', d: '' });
-  const viewport = s('g', { class: 'fd-viewport' }, edgeLayer, nodeLayer, ghost);
+  const band = s('rect', { class: 'fd-band', x: 0, y: 0, width: 0, height: 0 });
+  const viewport = s('g', { class: 'fd-viewport' }, edgeLayer, nodeLayer, handleLayer, ghost, band);
   const svg = /** @type {SVGSVGElement} */ (s('svg', { class: 'fd-svg', role: 'application' }, defs, background, viewport));
   host.appendChild(svg);
 
@@ -136,6 +157,7 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
 
   function drawEdges() {
     edgeLayer.replaceChildren();
+    handleLayer.replaceChildren();
     for (const edge of model.edges) {
       if (!model.hasNode(edge.from) || !model.hasNode(edge.to)) continue;
       const source = { ...model.node(edge.from), position: posOf(edge.from) };
@@ -145,7 +167,7 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
       const d = curve(a, b);
       const issues = problems.edges[edge.id] || [];
       const classes = ['fd-edge'];
-      if (selection?.kind === 'edge' && selection.id === edge.id) classes.push('fd-edge--selected');
+      if (chosen.edges.has(edge.id)) classes.push('fd-edge--selected');
       if (trace?.edges.includes(edge.id)) classes.push('fd-edge--taken');
       if (issues.length) classes.push('fd-edge--problem');
       const label = edgeText(edge);
@@ -161,8 +183,21 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
           : null);
       g.addEventListener('pointerdown', (e) => {
         e.stopPropagation();
-        select({ kind: 'edge', id: edge.id });
+        if (e.shiftKey) toggle('edges', edge.id);
+        else select({ kind: 'edge', id: edge.id });
       });
+      if (!readOnly && chosen.edges.has(edge.id) && chosen.edges.size + chosen.nodes.size === 1) {
+        // above the nodes, a little inside the edge: its ends touch the exit and the node, which
+        // keep their own gestures (drawing a new edge from the exit)
+        const ends = s('g', { class: 'fd-edge-ends', 'data-edge-handles': edge.id });
+        const inset = Math.min(16, Math.abs(b.x - a.x) / 3);
+        for (const [end, at] of /** @type {const} */ ([['from', { x: a.x + inset, y: a.y }], ['to', { x: b.x - inset, y: b.y }]])) {
+          const handle = s('circle', { class: `fd-edge-end fd-edge-end--${end}`, 'data-edge-end': end, cx: at.x, cy: at.y, r: 7 });
+          handle.addEventListener('pointerdown', (e) => startReconnect(/** @type {PointerEvent} */ (e), edge.id, end, end === 'from' ? b : a));
+          ends.appendChild(handle);
+        }
+        handleLayer.appendChild(ends);
+      }
       edgeLayer.appendChild(g);
     }
   }
@@ -175,8 +210,9 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
       const issues = problems.nodes[node.id] || [];
       const step = trace?.nodes.find((n) => n.id === node.id);
       const classes = ['fd-node', `fd-node--${node.type}`];
-      if (selection?.kind === 'node' && selection.id === node.id) classes.push('fd-node--selected');
+      if (chosen.nodes.has(node.id)) classes.push('fd-node--selected');
       if (step) classes.push('fd-node--taken');
+      if (trace?.stopped?.node === node.id) classes.push('fd-node--stopped');
       if (issues.length) classes.push('fd-node--problem');
       const height = nodeHeight(ports);
       const named = ports.length > 1; // exits named inside the node, on its right
@@ -216,43 +252,209 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
     applyTransform();
   }
 
-  /** @param {{kind: 'node' | 'edge', id: string} | null} next */
+  /**
+   * Select one node or edge (`{kind, id}`), several (`{nodes, edges}`), or nothing (null).
+   * @param {{kind: 'node' | 'edge', id: string} | {nodes?: string[], edges?: string[]} | null} next
+   */
   function select(next) {
-    selection = next;
+    if (!next) chosen = { nodes: new Set(), edges: new Set() };
+    else if ('kind' in next) chosen = { nodes: new Set(next.kind === 'node' ? [next.id] : []), edges: new Set(next.kind === 'edge' ? [next.id] : []) };
+    else chosen = { nodes: new Set(next.nodes || []), edges: new Set(next.edges || []) };
     draw();
-    bus.emit('selection.changed', selection);
+    host.dataset.selected = String(chosen.nodes.size + chosen.edges.size);
+    bus.emit('selection.changed', single());
+  }
+
+  /** Shift+click: add or take away one node or edge. @param {'nodes' | 'edges'} kind @param {string} id */
+  function toggle(kind, id) {
+    const next = { nodes: [...chosen.nodes], edges: [...chosen.edges] };
+    next[kind] = next[kind].includes(id) ? next[kind].filter((x) => x !== id) : [...next[kind], id];
+    select(next);
   }
 
   /** @param {PointerEvent} e @param {string} id */
   function startDrag(e, id) {
     if (e.button !== 0) return;
     e.stopPropagation();
-    if (selection?.kind !== 'node' || selection.id !== id) select({ kind: 'node', id });
-    if (readOnly) return;
+    if (e.shiftKey) {
+      toggle('nodes', id);
+      if (!chosen.nodes.has(id)) return;
+    } else if (!chosen.nodes.has(id)) {
+      select({ kind: 'node', id });
+    }
+    const group = [...chosen.nodes].filter((n) => model.hasNode(n));
     const start = toCanvas(e);
-    const origin = { ...(model.node(id).position || { x: 0, y: 0 }) };
+    const pinches = pinchCount;
     let moved = false;
+    /** @type {{x: number, y: number}} */
+    let delta = { x: 0, y: 0 };
     /** @param {PointerEvent} ev */
     const move = (ev) => {
+      if (readOnly || ev.pointerId !== e.pointerId || pinchCount !== pinches) return;
       const at = toCanvas(ev);
-      const x = snap(origin.x + at.x - start.x);
-      const y = snap(origin.y + at.y - start.y);
-      if (!moved && x === origin.x && y === origin.y) return;
+      const origin = model.node(id).position || { x: 0, y: 0 };
+      // the grabbed node snaps to the grid; the others keep their distance to it
+      delta = { x: snap(origin.x + at.x - start.x) - origin.x, y: snap(origin.y + at.y - start.y) - origin.y };
+      if (!moved && !delta.x && !delta.y) return;
       moved = true;
-      live[id] = { x, y };
+      for (const n of group) {
+        const p = model.node(n).position || { x: 0, y: 0 };
+        live[n] = { x: p.x + delta.x, y: p.y + delta.y };
+      }
       draw();
     };
-    const up = () => {
+    /** @param {PointerEvent} ev */
+    const up = (ev) => {
+      if (ev.pointerId !== e.pointerId) return;
       window.removeEventListener('pointermove', move);
       window.removeEventListener('pointerup', up);
-      const to = live[id];
-      delete live[id];
-      if (moved && to && (to.x !== origin.x || to.y !== origin.y)) history.run(commands.moveNode, { id, x: to.x, y: to.y });
-      else draw();
+      for (const n of group) delete live[n];
+      const planned = moved && pinchCount === pinches ? moveSelection(model, group, delta) : null;
+      if (planned && group.length === 1) {
+        const to = planned.args.positions[id];
+        history.run(commands.moveNode, { id, x: to.x, y: to.y });
+      } else if (planned) {
+        history.run(planned.command, planned.args);
+      } else if (!moved && !e.shiftKey && chosen.nodes.size + chosen.edges.size > 1) {
+        select({ kind: 'node', id }); // a plain click inside a selection picks that node alone
+      } else {
+        draw();
+      }
     };
     window.addEventListener('pointermove', move);
     window.addEventListener('pointerup', up);
   }
+
+  /** Shift+drag on the background: select what the band touches (added to the selection). @param {PointerEvent} e */
+  function startBand(e) {
+    const from = toCanvas(e);
+    const before = { nodes: [...chosen.nodes], edges: [...chosen.edges] };
+    /** @param {PointerEvent} ev */
+    const boxOf = (ev) => {
+      const to = toCanvas(ev);
+      return { x: Math.min(from.x, to.x), y: Math.min(from.y, to.y), w: Math.abs(to.x - from.x), h: Math.abs(to.y - from.y) };
+    };
+    /** @param {PointerEvent} ev */
+    const move = (ev) => {
+      const box = boxOf(ev);
+      band.setAttribute('x', String(box.x));
+      band.setAttribute('y', String(box.y));
+      band.setAttribute('width', String(box.w));
+      band.setAttribute('height', String(box.h));
+    };
+    /** @param {PointerEvent} ev */
+    const up = (ev) => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      band.setAttribute('width', '0');
+      band.setAttribute('height', '0');
+      const inside = inBox(model, boxOf(ev), (node) => ({ w: NODE_W, h: nodeHeight(portsOf(node.type)) }));
+      select({ nodes: [...new Set([...before.nodes, ...inside.nodes])], edges: [...new Set([...before.edges, ...inside.edges])] });
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  }
+
+  /**
+   * Drag one end of edge `id` (`'to'`: the arrow, `'from'`: the tail); `fixed` is the other end.
+   * Released over a node (the arrow) or an exit (the tail), it becomes one `edge.reconnect`.
+   * @param {PointerEvent} e @param {string} id @param {'from' | 'to'} end @param {{x: number, y: number}} fixed
+   */
+  function startReconnect(e, id, end, fixed) {
+    e.stopPropagation();
+    if (readOnly || e.button !== 0) return;
+    const pinches = pinchCount;
+    /** @param {PointerEvent} ev */
+    const move = (ev) => {
+      if (ev.pointerId !== e.pointerId || pinchCount !== pinches) return;
+      const at = toCanvas(ev);
+      ghost.setAttribute('d', end === 'to' ? curve(fixed, at) : curve(at, fixed));
+    };
+    /** @param {PointerEvent} ev */
+    const up = (ev) => {
+      if (ev.pointerId !== e.pointerId) return;
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      ghost.setAttribute('d', '');
+      if (pinchCount !== pinches) return;
+      const hit = document.elementFromPoint(ev.clientX, ev.clientY);
+      const nodeEl = hit?.closest('[data-node-id]');
+      const target = nodeEl?.getAttribute('data-node-id');
+      if (!target) return;
+      /** @type {{from?: string, port?: string, to?: string}} */
+      let change;
+      if (end === 'to') {
+        change = { to: target };
+      } else {
+        const exits = portsOf(model.node(target).type);
+        const port = hit?.closest('[data-port]')?.getAttribute('data-port') || (exits.length === 1 ? exits[0] : null);
+        if (!port) {
+          bus.emit('notice', say('cannot_connect', { reason: say('reason_pick_exit') }));
+          return;
+        }
+        change = { from: target, port };
+      }
+      const verdict = canReconnect(model, id, change, portsOf);
+      if (!verdict.ok) {
+        if (verdict.reason !== 'unchanged') bus.emit('notice', say('cannot_connect', { reason: say(`reason_${verdict.reason}`) }));
+        return;
+      }
+      history.run(commands.reconnect, { id, ...change });
+      select({ kind: 'edge', id });
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  }
+
+  // ---- two pointers: pinch zoom (touch screens), panning with the pinch's middle ----
+  /** @type {Map<number, {x: number, y: number}>} */
+  const pointers = new Map();
+  /** @type {{distance: number, k: number, anchor: {x: number, y: number}} | null} */
+  let pinch = null;
+  /** Counts pinches started, so a drag that a second finger turned into a pinch is dropped. */
+  let pinchCount = 0;
+  /** The two pointers' middle (svg client coordinates) and distance. */
+  function pinchGeometry() {
+    const rect = svg.getBoundingClientRect();
+    const [p, q] = [...pointers.values()];
+    return {
+      mid: { x: (p.x + q.x) / 2 - rect.left, y: (p.y + q.y) / 2 - rect.top },
+      distance: Math.max(1, Math.hypot(p.x - q.x, p.y - q.y)),
+    };
+  }
+  svg.addEventListener('pointerdown', (e) => {
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (pointers.size !== 2) return;
+    const { mid, distance } = pinchGeometry();
+    pinch = { distance, k: view.k, anchor: { x: (mid.x - view.tx) / view.k, y: (mid.y - view.ty) / view.k } };
+    pinchCount += 1;
+    ghost.setAttribute('d', '');
+    for (const id of Object.keys(live)) delete live[id];
+    host.dataset.pinching = 'true';
+  }, { capture: true });
+  svg.addEventListener('pointermove', (e) => {
+    if (!pointers.has(e.pointerId)) return;
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (!pinch || pointers.size !== 2) return;
+    const { mid, distance } = pinchGeometry();
+    const k = Math.min(3, Math.max(0.2, pinch.k * (distance / pinch.distance)));
+    view.k = k;
+    view.tx = mid.x - pinch.anchor.x * k;
+    view.ty = mid.y - pinch.anchor.y * k;
+    applyTransform();
+  });
+  /** @param {PointerEvent} e */
+  const release = (e) => {
+    pointers.delete(e.pointerId);
+    if (pointers.size < 2 && pinch) {
+      pinch = null;
+      delete host.dataset.pinching;
+      draw();
+    }
+  };
+  svg.addEventListener('pointerup', release);
+  svg.addEventListener('pointercancel', release);
+  window.addEventListener('pointerup', release);
 
   /** @param {PointerEvent} e @param {string} from @param {string} port */
   function startConnect(e, from, port) {
@@ -284,19 +486,28 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
 
   svg.addEventListener('pointerdown', (e) => {
     if (e.button !== 0) return;
+    if (e.shiftKey) {
+      e.preventDefault();
+      startBand(e);
+      return;
+    }
     const start = { x: e.clientX, y: e.clientY, tx: view.tx, ty: view.ty };
+    const pinches = pinchCount;
     let moved = false;
     /** @param {PointerEvent} ev */
     const move = (ev) => {
+      if (ev.pointerId !== e.pointerId || pinchCount !== pinches) return;
       if (Math.abs(ev.clientX - start.x) + Math.abs(ev.clientY - start.y) > 3) moved = true;
       view.tx = start.tx + ev.clientX - start.x;
       view.ty = start.ty + ev.clientY - start.y;
       applyTransform();
     };
-    const up = () => {
+    /** @param {PointerEvent} ev */
+    const up = (ev) => {
+      if (ev.pointerId !== e.pointerId) return;
       window.removeEventListener('pointermove', move);
       window.removeEventListener('pointerup', up);
-      if (!moved && selection) select(null);
+      if (!moved && pinchCount === pinches && chosen.nodes.size + chosen.edges.size) select(null);
     };
     window.addEventListener('pointermove', move);
     window.addEventListener('pointerup', up);
@@ -331,8 +542,9 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
   }
 
   bus.on('model.changed', () => {
-    if (selection?.kind === 'node' && !model.hasNode(selection.id)) select(null);
-    else if (selection?.kind === 'edge' && !model.hasEdge(selection.id)) select(null);
+    const nodes = [...chosen.nodes].filter((id) => model.hasNode(id));
+    const edges = [...chosen.edges].filter((id) => model.hasEdge(id));
+    if (nodes.length !== chosen.nodes.size || edges.length !== chosen.edges.size) select({ nodes, edges });
     else draw();
   });
 
@@ -346,7 +558,10 @@ export function createView(host, { model, history, bus, portsOf, typeLabel, say,
       const rect = svg.getBoundingClientRect();
       zoomAt(factor, rect.width / 2, rect.height / 2);
     },
-    selection: () => selection,
+    /** The one selected node or edge, null for none or several. */
+    selection: single,
+    /** Every selected node and edge. */
+    selected: () => ({ nodes: [...chosen.nodes], edges: [...chosen.edges] }),
     /** @param {{nodes: Record<string, any[]>, edges: Record<string, any[]>}} placed */
     setProblems(placed) {
       problems = placed;

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The builder shell (`/builder`): create a new form (opens the designer on an empty draft),
- * duplicate or delete a form or flow, and import an app bundle through the definitions API.
+ * The builder shell (`/builder`): create an app (an empty bundle through the import API), a new
+ * form or flow (opens its designer on an empty draft), duplicate or delete a form or flow, and
+ * import an app bundle through the definitions API.
  * Export is a plain link.
  */
 import { ApiError, api } from '../core/api.js';
@@ -39,26 +40,57 @@ function start() {
     message.dataset.kind = kind;
     message.hidden = !text;
   };
-  for (const form of root.querySelectorAll('form[data-action="new-form"]')) {
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const el = /** @type {HTMLFormElement} */ (form);
-      const app = el.dataset.app || '';
-      const key = /** @type {HTMLInputElement} */ (el.elements.namedItem('key')).value.trim();
-      const title = /** @type {HTMLInputElement} */ (el.elements.namedItem('title')).value.trim();
-      const section = el.closest('[data-app-key]');
-      const taken = [...(section?.querySelectorAll('[data-definition^="forms/"]') || [])].map(
-        (li) => (li.getAttribute('data-definition') || '').slice('forms/'.length),
-      );
-      const problem = newKeyProblem(key, taken, words);
-      const error = /** @type {HTMLElement} */ (el.querySelector('[data-error]'));
-      error.textContent = problem;
-      error.hidden = !problem;
-      if (problem) return;
-      const query = title ? `?title=${encodeURIComponent(title)}` : '';
-      window.location.href = `/builder/${encodeURIComponent(app)}/forms/${encodeURIComponent(key)}${query}`;
-    });
+  // New form / new flow: checked here, then the designer opens on an empty draft of that key.
+  for (const kind of /** @type {const} */ (['forms', 'flows'])) {
+    const action = kind === 'forms' ? 'new-form' : 'new-flow';
+    for (const form of root.querySelectorAll(`form[data-action="${action}"]`)) {
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const el = /** @type {HTMLFormElement} */ (form);
+        const app = el.dataset.app || '';
+        const key = /** @type {HTMLInputElement} */ (el.elements.namedItem('key')).value.trim();
+        const title = /** @type {HTMLInputElement} */ (el.elements.namedItem('title')).value.trim();
+        const section = el.closest('[data-app-key]');
+        const taken = [...(section?.querySelectorAll(`[data-definition^="${kind}/"]`) || [])].map(
+          (li) => (li.getAttribute('data-definition') || '').slice(kind.length + 1),
+        );
+        const problem = newKeyProblem(key, taken, words);
+        const error = /** @type {HTMLElement} */ (el.querySelector('[data-error]'));
+        error.textContent = problem;
+        error.hidden = !problem;
+        if (problem) return;
+        const params = new URLSearchParams();
+        if (title) params.set('title', title);
+        const target = /** @type {HTMLSelectElement | null} */ (el.elements.namedItem('form'));
+        if (target) params.set('form', target.value);
+        const query = params.toString() ? `?${params}` : '';
+        window.location.href = `/builder/${encodeURIComponent(app)}/${kind}/${encodeURIComponent(key)}${query}`;
+      });
+    }
   }
+  // New app: an empty bundle (its manifest only) through the import API.
+  const newApp = /** @type {HTMLFormElement | null} */ (root.querySelector('form[data-action="new-app"]'));
+  newApp?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const key = /** @type {HTMLInputElement} */ (newApp.elements.namedItem('key')).value.trim();
+    const title = /** @type {HTMLInputElement} */ (newApp.elements.namedItem('title')).value.trim() || key;
+    const taken = [...root.querySelectorAll('[data-app-key]')].map((el) => el.getAttribute('data-app-key') || '');
+    const error = /** @type {HTMLElement} */ (newApp.querySelector('[data-error]'));
+    const problem = newKeyProblem(key, taken, words);
+    error.textContent = problem;
+    error.hidden = !problem;
+    if (problem) return;
+    try {
+      await api('/api/apps/import', {
+        method: 'POST',
+        body: { format: 1, app: { format: 1, key, title: { 'zh-CN': title, en: title } }, definitions: {} },
+      });
+      say(fill(words.app_created, { key }), 'ok');
+      setTimeout(() => window.location.reload(), 600);
+    } catch (failure) {
+      say(failure instanceof ApiError ? failure.message : String(failure), 'error');
+    }
+  });
   // Duplicate (a new draft, opened in its designer) and delete (refused while in use: the
   // server says by what).
   root.addEventListener('click', async (event) => {

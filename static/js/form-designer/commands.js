@@ -4,6 +4,7 @@
  * the args it returned undoes it (core/history.js keeps them), so every command also accepts the
  * shape of its own undo args. Pure: no DOM.
  */
+import { positionOf } from './json.js';
 import * as m from './model.js';
 
 /** @typedef {import('./model.js').FormModel} FormModel */
@@ -29,25 +30,29 @@ export const addField = { name: 'field.add', run: putField };
 /** Remove a field: `{key}`. */
 export const removeField = { name: 'field.remove', run: putField };
 
-/** Move a field: `{key, place: {index, section?}}`. */
+/**
+ * Move a field: `{key, place}` (a place from layout.js). In a form without layout the undo args
+ * are the old place; with a layout they restore the old layout (`{restore}`), since a key moved
+ * inside a tab shifts the positions of the sections after it.
+ */
 export const moveField = {
   name: 'field.move',
-  /** @param {FormModel} model @param {{key: string, place: import('./model.js').Place}} args */
-  run(model, { key, place }) {
-    const old = m.placeOf(model.doc, key);
-    model.doc = m.moveField(model.doc, key, place);
-    return { key, place: old };
+  /** @param {FormModel} model @param {{key?: string, place?: import('./model.js').Place, restore?: {layout: any, at?: number}}} args */
+  run(model, { key, place, restore }) {
+    if (restore) {
+      const undo = { restore: { layout: m.clone(model.doc.layout), at: positionOf(model.doc, 'layout') } };
+      model.doc = m.setFormProperty(model.doc, 'layout', restore.layout, restore.at);
+      return undo;
+    }
+    const k = /** @type {string} */ (key);
+    const old = m.placeOf(model.doc, k);
+    const layout = m.hasSections(model.doc)
+      ? { restore: { layout: m.clone(model.doc.layout), at: positionOf(model.doc, 'layout') } }
+      : null;
+    model.doc = m.moveField(model.doc, k, /** @type {import('./model.js').Place} */ (place));
+    return layout ?? { key: k, place: old };
   },
 };
-
-/**
- * @param {Record<string, any>} obj
- * @param {string} name
- */
-function positionOf(obj, name) {
-  const at = Object.keys(obj).indexOf(name);
-  return at < 0 ? undefined : at;
-}
 
 /** Set (or with `value: undefined` remove) one property of a field: `{key, name, value}`. */
 export const setProperty = {
@@ -136,16 +141,75 @@ function layoutCommand(name, edit) {
   };
 }
 
-/** Add a section: `{index?, title?, columns?}`. */
+/**
+ * Add a section: `{index?, title?, columns?}` at the top level, or `{list: {section, tab}, index?}`
+ * into a tab's items.
+ */
 export const addSection = layoutCommand('section.add', (doc, args) => m.addSection(doc, args));
 
-/** Remove a section: `{index}` (its fields join the previous section). */
-export const removeSection = layoutCommand('section.remove', (doc, { index }) =>
-  m.removeSection(doc, index));
+/** Remove a section: `{index, list?}` (see layout.js for where its fields go). */
+export const removeSection = layoutCommand('section.remove', (doc, { index, list }) =>
+  m.removeSection(doc, index, list));
 
-/** Set a section property: `{index, name, value}` (title, columns, collapsed). */
-export const setSection = layoutCommand('section.set', (doc, { index, name, value }) =>
-  m.setSectionProperty(doc, index, name, value));
+/**
+ * Take a field out of the tabs to the top level: `{key, section}` (`section` is the tabs item; the
+ * field goes to the start of the section after it, or a new one).
+ */
+export const moveFieldOut = layoutCommand('field.move_out', (doc, { key, section }) =>
+  m.moveFieldOut(doc, key, section));
+
+/** Set a section property: `{index, list?, name, value}` (title, columns, collapsed). */
+export const setSection = layoutCommand('section.set', (doc, { index, list, name, value }) =>
+  m.setSectionProperty(doc, index, name, value, list));
+
+/**
+ * Move a section into a tab: `{from: {section, tab?, sub?}, to: {section, tab, index?}}` (`to.section`
+ * is the tabs item; without `index` the section goes to the tab's end).
+ */
+export const moveSection = layoutCommand('section.move', (doc, { from, to }) =>
+  m.moveSection(doc, from, to));
+
+/**
+ * Add a tab: `{title, firstTitle?, index?}`. The first tab of a form holds what the canvas showed
+ * (titled `firstTitle`), the new one follows it.
+ */
+export const addTab = layoutCommand('tab.add', (doc, args) => m.addTab(doc, args));
+
+/** Remove a tab: `{section, tab}`; its fields and sections join the previous tab. */
+export const removeTab = layoutCommand('tab.remove', (doc, { section, tab }) =>
+  m.removeTab(doc, section, tab));
+
+/** Reorder a tab: `{section, tab, to}`. */
+export const moveTab = layoutCommand('tab.move', (doc, { section, tab, to }) =>
+  m.moveTab(doc, section, tab, to));
+
+/** Set a tab property: `{section, tab, name, value}` (its title). */
+export const setTab = layoutCommand('tab.set', (doc, { section, tab, name, value }) =>
+  m.setTab(doc, section, tab, name, value));
+
+export const PUBLIC_KEY_ORDER = [
+  'enabled', 'fields', 'allowed_origins', 'dedupe', 'capture', 'submit_label', 'thank_you', 'rate_limit',
+];
+
+/**
+ * Set one setting of the public form: `{name, value}` (undefined removes it); a form without a
+ * `public` block gets `{"enabled": false}` first. Undo restores the whole old block exactly.
+ */
+export const setPublic = {
+  name: 'public.set',
+  /** @param {FormModel} model @param {any} args */
+  run(model, args) {
+    const undo = { restore: { value: m.clone(model.doc.public), at: positionOf(model.doc, 'public') } };
+    if (args.restore) {
+      model.doc = m.setFormProperty(model.doc, 'public', args.restore.value, args.restore.at);
+      return undo;
+    }
+    const block = model.doc.public || { enabled: false };
+    const next = m.setKey(block, args.name, m.clone(args.value), { order: PUBLIC_KEY_ORDER });
+    model.doc = m.setFormProperty(model.doc, 'public', next);
+    return undo;
+  },
+};
 
 /**
  * Replace the whole definition (restore a version as the draft): `{doc}`; undo gets the old
@@ -162,6 +226,7 @@ export const replaceAll = {
 };
 
 export const COMMANDS = [
-  addField, removeField, moveField, setProperty, setConfig, setLabel, renameField,
-  setFormProperty, addSection, removeSection, setSection, replaceAll,
+  addField, removeField, moveField, moveFieldOut, setProperty, setConfig, setLabel, renameField,
+  setFormProperty, addSection, removeSection, setSection, moveSection, addTab, removeTab, moveTab,
+  setTab, setPublic, replaceAll,
 ];

@@ -9,7 +9,7 @@ import { api as defaultApi, readCookie } from '../core/api.js';
 import { createBus } from '../core/bus.js';
 import { h } from '../core/dom.js';
 import { createHistory } from '../core/history.js';
-import { locale, t } from '../core/i18n.js';
+import { locale, pick, t } from '../core/i18n.js';
 import { versionsPanel } from '../core/versions.js';
 import * as c from './commands.js';
 import { FormModel } from './model.js';
@@ -29,13 +29,14 @@ const PREVIEW_MS = 400;
  * @property {boolean} [isNew]
  * @property {boolean} [hasDraft]
  * @property {boolean} [autosave]
+ * @property {any[]} [functions]  the formula functions (GET /api/formula/functions)
  */
 
 /**
  * @param {HTMLElement} el
  * @param {MountOptions} options
  */
-export function mount(el, { definition, palette, api = defaultApi, app, version = null, isNew = false, hasDraft = false, autosave = true }) {
+export function mount(el, { definition, palette, api = defaultApi, app, version = null, isNew = false, hasDraft = false, autosave = true, functions = [] }) {
   const lang = locale();
   const w = (/** @type {string} */ key, /** @type {Record<string, unknown>} */ params = {}) => t(MESSAGES, key, params, lang);
   const model = new FormModel(definition);
@@ -55,8 +56,9 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
 
   const isDirty = () => JSON.stringify(model.doc) !== saved;
   const view = createView(el, {
-    model, history, palette, lang, app, formKey,
+    model, history, palette, lang, app, formKey, functions,
     actions: { save: () => void save(), publish: () => void publish(), undo, redo, toggleHelp, history: openHistory },
+    evaluateFormula: (/** @type {any} */ body) => send('POST', `${base}/formula/evaluate?lang=${encodeURIComponent(lang)}`, body),
   });
 
   function undo() {
@@ -93,13 +95,16 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
     return true;
   }
 
-  /** Save, then publish the draft and show what changed. */
+  /** Save, show what changed since the published version, and publish once confirmed. */
   async function publish() {
     if (!(await save())) return;
     if (!hasDraft) {
       view.showMessage([w('published_same', { version: published })], 'ok');
       return;
     }
+    const pending = published ? await changeLines(published, 0) : [];
+    const heading = published ? w('publish_since', { version: published }) : w('publish_first');
+    if (!(await confirmPublish(heading, published && !pending.length ? [w('publish_nothing')] : pending))) return;
     view.setStatus(w('publishing'), 'busy');
     const before = published;
     const response = await send('POST', `${base}/publish`, {});
@@ -120,19 +125,52 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
   }
 
   /**
-   * The fields added, removed and changed between two published versions.
+   * Ask before publishing, with what changed; resolves whether to go on.
+   * @param {string} heading
+   * @param {string[]} lines
+   * @returns {Promise<boolean>}
+   */
+  function confirmPublish(heading, lines) {
+    return new Promise((resolve) => {
+      /** @param {boolean} answer */
+      const close = (answer) => {
+        box.remove();
+        resolve(answer);
+      };
+      const box = h('div', { class: 'fw-designer__help', role: 'dialog', 'aria-modal': 'true', 'aria-label': w('publish_check'), dataset: { overlay: 'publish' } },
+        h('div', { class: 'fw-card' },
+          h('h2', null, w('publish_check')),
+          h('p', null, heading),
+          lines.length ? h('ul', { class: 'fw-designer__changes' }, lines.map((line) => h('li', { dataset: { change: '' } }, line))) : null,
+          h('div', { class: 'fw-designer__actions' },
+            h('button', { type: 'button', class: 'fw-button fw-button--primary', dataset: { action: 'confirm-publish' }, onClick: () => close(true) }, w('publish_confirm')),
+            h('button', { type: 'button', class: 'fw-button', dataset: { action: 'cancel-publish' }, onClick: () => close(false) }, w('publish_cancel')))));
+      el.appendChild(box);
+      /** @type {HTMLElement | null} */ (box.querySelector('[data-action="confirm-publish"]'))?.focus();
+    });
+  }
+
+  /**
+   * The fields added, removed and changed between two published versions (`to` 0: the draft).
    * @param {number} from
    * @param {number} to
    */
   async function changeLines(from, to) {
     try {
-      const out = await api(`${base}/diff?from=${from}&to=${to}`);
+      const out = await api(`${base}/diff?from=${from}${to ? `&to=${to}` : ''}`);
       const fields = out.diff?.fields || { added: [], removed: [], changed: [] };
+      // The label people know, with the key the diff names ("联系电话 (phone)").
+      /** @type {Record<string, any>} */
+      const labels = {};
+      for (const field of model.toJSON().fields || []) labels[field.key] = field.label;
+      const named = (/** @type {string[]} */ keys) => keys
+        .map((key) => (labels[key] ? `${pick(labels[key]) || key} (${key})` : key))
+        .join(', ');
       /** @type {string[]} */
       const lines = [];
-      if (fields.added.length) lines.push(w('changes_added', { keys: fields.added.join(', ') }));
-      if (fields.removed.length) lines.push(w('changes_removed', { keys: fields.removed.join(', ') }));
-      if (fields.changed.length) lines.push(w('changes_changed', { keys: fields.changed.map((/** @type {any} */ x) => x.id).join(', ') }));
+      if (fields.added.length) lines.push(w('changes_added', { keys: named(fields.added) }));
+      if (fields.removed.length) lines.push(w('changes_removed', { keys: named(fields.removed) }));
+      if (fields.changed.length) lines.push(w('changes_changed', { keys: named(fields.changed.map((/** @type {any} */ x) => x.id)) }));
       return lines;
     } catch {
       return [];
@@ -311,8 +349,12 @@ async function boot() {
   const data = document.getElementById('fw-form-designer-boot');
   if (!el || !data) return;
   const page = JSON.parse(data.textContent || '{}');
-  const palette = await defaultApi('/api/palette');
+  const [palette, functions] = await Promise.all([
+    defaultApi('/api/palette'),
+    defaultApi('/api/formula/functions').catch(() => ({ items: [] })),
+  ]);
   const handle = mount(el, {
+    functions: functions.items || [],
     definition: page.definition,
     palette: palette.fields || [],
     app: page.app,

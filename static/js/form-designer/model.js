@@ -5,33 +5,28 @@
  * history can keep references. No DOM: runs under Node.
  *
  * Places. A form without `layout` shows its fields in array order: a field's place is
- * `{index}` in `fields`. A form with a layout shows sections: a place is `{section, index}`, the
- * section's position in `layout` and the position in its `items`; the `fields` array keeps its
- * order then (new fields go to its end). Tabs in a layout are kept as they are but not edited yet.
+ * `{index}` in `fields`. A form with a layout shows sections and tabs: a place names the list in
+ * the layout and the position there (layout.js); the `fields` array keeps its order then (new
+ * fields go to its end).
  */
+
+import { clone, setKey } from './json.js';
+import * as lay from './layout.js';
+
+export { clone, setKey } from './json.js';
 
 /** @typedef {Record<string, any>} Doc */
 /** @typedef {Record<string, any>} Field */
-/** @typedef {{index: number, section?: number}} Place */
+/** @typedef {import('./layout.js').Place} Place */
 
 export const FIELD_KEY_ORDER = [
-  'key', 'type', 'label', 'help', 'placeholder', 'required', 'default', 'config', 'visible_when',
+  'key', 'type', 'label', 'help', 'placeholder', 'required', 'required_message', 'default', 'config', 'visible_when',
   'required_when', 'readonly_when', 'readonly', 'hidden', 'widget', 'indexed',
 ];
 export const FORM_KEY_ORDER = [
   'format', 'key', 'title', 'description', 'title_field', 'fields', 'layout', 'public',
 ];
 const SLUG = /^[a-z][a-z0-9_]*$/;
-
-/**
- * A deep copy of JSON data.
- * @template T
- * @param {T} value
- * @returns {T}
- */
-export function clone(value) {
-  return value === undefined ? value : JSON.parse(JSON.stringify(value));
-}
 
 /**
  * A new, empty form definition.
@@ -41,32 +36,6 @@ export function clone(value) {
  */
 export function emptyForm(key, title) {
   return { format: 1, key, title: { ...title }, fields: [] };
-}
-
-/**
- * A copy of `obj` with `name` set to `value` (undefined removes it). An existing key keeps its
- * position; a new one goes to `at` when given, else to its place in `order`, else to the end.
- * @param {Record<string, any>} obj
- * @param {string} name
- * @param {any} value
- * @param {{at?: number, order?: string[]}} [options]
- */
-export function setKey(obj, name, value, { at, order = [] } = {}) {
-  const entries = Object.entries(obj).filter(([k]) => k !== name);
-  if (value === undefined) return Object.fromEntries(entries);
-  const existing = Object.keys(obj).indexOf(name);
-  let index = existing;
-  if (index < 0 && at !== undefined) index = Math.min(at, entries.length);
-  if (index < 0) {
-    const rank = order.indexOf(name);
-    index = entries.length;
-    if (rank >= 0) {
-      const later = entries.findIndex(([k]) => order.indexOf(k) > rank);
-      if (later >= 0) index = later;
-    }
-  }
-  entries.splice(index, 0, [name, value]);
-  return Object.fromEntries(entries);
 }
 
 /**
@@ -137,8 +106,8 @@ export function hasSections(doc) {
 }
 
 /**
- * Where a field is shown: `{index}` in fields, or `{section, index}` in a layout section;
- * null when a layout does not show it (hidden fields, fields inside tabs).
+ * Where a field is shown: `{index}` in fields, or its place in the layout (layout.js); null when
+ * a layout does not show it (hidden fields).
  * @param {Doc} doc
  * @param {string} key
  * @returns {Place | null}
@@ -148,17 +117,12 @@ export function placeOf(doc, key) {
     const index = fieldIndex(doc, key);
     return index < 0 ? null : { index };
   }
-  for (const [section, item] of doc.layout.entries()) {
-    if (item.type !== 'section') continue;
-    const index = (item.items || []).indexOf(key);
-    if (index >= 0) return { section, index };
-  }
-  return null;
+  return lay.findKey(doc.layout, key);
 }
 
 /**
- * The canvas: sections with their fields in the order shown. A form without layout is one
- * untitled section (`section: null`).
+ * The top-level sections with their fields in the order shown. A form without layout is one
+ * untitled section (`section: null`). Tabs: see `canvasBlocks`.
  * @param {Doc} doc
  * @returns {{section: number | null, title?: any, columns: number, keys: string[]}[]}
  */
@@ -172,6 +136,15 @@ export function canvasSections(doc) {
     out.push({ section, title: item.title, columns: item.columns || 1, keys: [...(item.items || [])] });
   }
   return out;
+}
+
+/**
+ * What the canvas draws: layout blocks (top-level sections, tabs), or for a form without layout
+ * null (one list in `fields` order).
+ * @param {Doc} doc
+ */
+export function canvasBlocks(doc) {
+  return hasSections(doc) ? lay.canvasBlocks(doc.layout) : null;
 }
 
 /**
@@ -192,9 +165,7 @@ export function insertField(doc, field, place, fieldAt) {
   fields.splice(at, 0, clone(field));
   let next = setKey(doc, 'fields', fields, { order: FORM_KEY_ORDER });
   if (sections && place && place.section !== undefined) {
-    next = withSectionItems(next, place.section, (items) => {
-      items.splice(Math.max(0, Math.min(place.index, items.length)), 0, field.key);
-    });
+    next = setKey(next, 'layout', lay.insertKey(doc.layout, field.key, place));
   }
   return next;
 }
@@ -213,13 +184,14 @@ export function deleteField(doc, key) {
   const fields = doc.fields.filter((/** @type {Field} */ f) => f.key !== key);
   let next = setKey(doc, 'fields', fields, { order: FORM_KEY_ORDER });
   if (hasSections(doc) && place && place.section !== undefined) {
-    next = withSectionItems(next, place.section, (items) => items.splice(place.index, 1));
+    next = setKey(next, 'layout', lay.removeKey(doc.layout, place));
   }
   return { doc: next, field, fieldAt, place };
 }
 
 /**
- * Move a field to `place` (an index after taking it out of its old place).
+ * Move a field to `place` (an index after taking it out of its old place; a place without
+ * `section` stays in the field's own list).
  * @param {Doc} doc
  * @param {string} key
  * @param {Place} place
@@ -234,11 +206,8 @@ export function moveField(doc, key, place) {
     fields.splice(Math.max(0, Math.min(place.index, fields.length)), 0, field);
     return setKey(doc, 'fields', fields);
   }
-  const without = withSectionItems(doc, /** @type {number} */ (old.section), (items) => items.splice(old.index, 1));
-  const target = place.section ?? old.section;
-  return withSectionItems(without, /** @type {number} */ (target), (items) => {
-    items.splice(Math.max(0, Math.min(place.index, items.length)), 0, key);
-  });
+  const target = place.section === undefined ? { ...old, index: place.index } : place;
+  return setKey(doc, 'layout', lay.moveKey(doc.layout, key, target));
 }
 
 /**
@@ -287,12 +256,7 @@ export function renameField(doc, key, to) {
   fields[index] = { ...fields[index], key: to };
   let next = setKey(doc, 'fields', fields);
   if (doc.title_field === key) next = setKey(next, 'title_field', to);
-  if (hasSections(doc)) {
-    next = setKey(next, 'layout', doc.layout.map((/** @type {any} */ item) =>
-      item.type === 'section' && (item.items || []).includes(key)
-        ? { ...item, items: item.items.map((/** @type {string} */ k) => (k === key ? to : k)) }
-        : item));
-  }
+  if (hasSections(doc)) next = setKey(next, 'layout', lay.renameKey(doc.layout, key, to));
   return next;
 }
 
@@ -308,43 +272,39 @@ export function setFormProperty(doc, name, value, at) {
   return setKey(doc, name, clone(value), { at, order: FORM_KEY_ORDER });
 }
 
-/**
- * Add a section at `index` of the layout. A form without layout first gets one section holding
- * every field that is not hidden, so nothing disappears from the canvas.
- * @param {Doc} doc
- * @param {{index?: number, title?: Record<string, string>, columns?: number}} [options]
- * @returns {Doc}
- */
-export function addSection(doc, { index, title, columns = 1 } = {}) {
-  let layout = hasSections(doc) ? [...doc.layout] : [];
-  if (!hasSections(doc)) {
-    const keys = (doc.fields || []).filter((/** @type {Field} */ f) => !f.hidden).map((/** @type {Field} */ f) => f.key);
-    if (keys.length) layout.push({ type: 'section', key: uniqueSectionKey(layout), columns: 1, items: keys });
-  }
-  /** @type {Record<string, any>} */
-  const section = { type: 'section', key: uniqueSectionKey(layout) };
-  if (title) section.title = { ...title };
-  section.columns = columns;
-  section.items = [];
-  layout.splice(index ?? layout.length, 0, section);
-  return setFormProperty(doc, 'layout', layout);
+/** @param {Doc} doc */
+function visibleKeys(doc) {
+  return (doc.fields || []).filter((/** @type {Field} */ f) => !f.hidden).map((/** @type {Field} */ f) => f.key);
 }
 
 /**
- * Remove the section at `index`; its fields move to the previous section (or the next one).
- * Removing the last section removes the layout (fields in their array order again).
+ * Add a section at `index` of the layout, or of a tab's items (`list = {section, tab}`). A form
+ * without layout first gets one section holding every field that is not hidden, so nothing
+ * disappears from the canvas.
+ * @param {Doc} doc
+ * @param {{list?: import('./layout.js').SectionList, index?: number, title?: Record<string, string>, columns?: number}} [options]
+ * @returns {Doc}
+ */
+export function addSection(doc, { list, index, title, columns = 1 } = {}) {
+  let layout = hasSections(doc) ? doc.layout : [];
+  if (!hasSections(doc)) {
+    const keys = visibleKeys(doc);
+    if (keys.length) layout = [{ ...lay.newSection([]), items: keys }];
+  }
+  return setFormProperty(doc, 'layout', lay.addSection(layout, { list, index, title, columns }));
+}
+
+/**
+ * Remove the section at `index` (of the layout, or of a tab's items with `list`); see
+ * layout.js for where its fields go. Removing the last one removes the layout (fields in their
+ * array order again).
  * @param {Doc} doc
  * @param {number} index
+ * @param {import('./layout.js').SectionList} [list]
  */
-export function removeSection(doc, index) {
-  if (!hasSections(doc) || doc.layout[index]?.type !== 'section') throw new Error(`no section ${index}`);
-  const layout = [...doc.layout];
-  const [gone] = layout.splice(index, 1);
-  const sectionIndexes = layout.map((item, i) => (item.type === 'section' ? i : -1)).filter((i) => i >= 0);
-  if (!sectionIndexes.length) return setFormProperty(doc, 'layout', layout.length ? layout : undefined);
-  const heir = [...sectionIndexes].reverse().find((i) => i < index) ?? sectionIndexes[0];
-  layout[heir] = { ...layout[heir], items: [...(layout[heir].items || []), ...(gone.items || [])] };
-  return setFormProperty(doc, 'layout', layout);
+export function removeSection(doc, index, list) {
+  if (!hasSections(doc)) throw new Error(`no section ${index}`);
+  return setFormProperty(doc, 'layout', lay.removeSection(doc.layout, { list, index }));
 }
 
 /**
@@ -353,35 +313,102 @@ export function removeSection(doc, index) {
  * @param {number} index
  * @param {string} name
  * @param {any} value
+ * @param {import('./layout.js').SectionList} [list]
  */
-export function setSectionProperty(doc, index, name, value) {
-  if (!hasSections(doc) || doc.layout[index]?.type !== 'section') throw new Error(`no section ${index}`);
-  const layout = [...doc.layout];
-  layout[index] = setKey(layout[index], name, clone(value), { order: ['type', 'key', 'title', 'columns', 'collapsed', 'items'] });
-  return setFormProperty(doc, 'layout', layout);
+export function setSectionProperty(doc, index, name, value, list) {
+  if (!hasSections(doc)) throw new Error(`no section ${index}`);
+  return setFormProperty(doc, 'layout', lay.setSection(doc.layout, { list, index }, name, value));
 }
 
 /**
- * @param {any[]} layout
+ * Add a tab (`{title, firstTitle?, index?}`); the first one wraps what the canvas shows now.
+ * @param {Doc} doc
+ * @param {{title: Record<string, string>, firstTitle?: Record<string, string>, index?: number}} options
  */
-function uniqueSectionKey(layout) {
-  const taken = new Set(layout.map((item) => item.key));
-  for (let n = 1; ; n += 1) if (!taken.has(`section_${n}`)) return `section_${n}`;
+export function addTab(doc, options) {
+  return setFormProperty(doc, 'layout', lay.addTab(doc.layout, { ...options, visible: visibleKeys(doc) }));
+}
+
+/**
+ * @param {Doc} doc
+ * @param {number} section  the tabs item's index in the layout
+ * @param {number} tab
+ */
+export function removeTab(doc, section, tab) {
+  if (!hasSections(doc)) throw new Error('no tabs');
+  return setFormProperty(doc, 'layout', lay.removeTab(doc.layout, section, tab));
 }
 
 /**
  * @param {Doc} doc
  * @param {number} section
- * @param {(items: string[]) => void} edit  edits a copy of the items
+ * @param {number} tab
+ * @param {number} to
  */
-function withSectionItems(doc, section, edit) {
-  const layout = [...doc.layout];
-  const item = layout[section];
-  if (!item || item.type !== 'section') throw new Error(`no section ${section}`);
-  const items = [...(item.items || [])];
-  edit(items);
-  layout[section] = { ...item, items };
-  return setKey(doc, 'layout', layout);
+export function moveTab(doc, section, tab, to) {
+  if (!hasSections(doc)) throw new Error('no tabs');
+  return setFormProperty(doc, 'layout', lay.moveTab(doc.layout, section, tab, to));
+}
+
+/**
+ * Take a field out of the tabs item at `section` to the top level below it.
+ * @param {Doc} doc
+ * @param {string} key
+ * @param {number} section
+ */
+export function moveFieldOut(doc, key, section) {
+  if (!hasSections(doc)) throw new Error('no tabs');
+  return setFormProperty(doc, 'layout', lay.moveKeyOut(doc.layout, key, section));
+}
+
+/**
+ * @param {Doc} doc
+ * @param {number} section
+ * @param {number} tab
+ * @param {string} name
+ * @param {any} value
+ */
+export function setTab(doc, section, tab, name, value) {
+  if (!hasSections(doc)) throw new Error('no tabs');
+  return setFormProperty(doc, 'layout', lay.setTab(doc.layout, section, tab, name, value));
+}
+
+/**
+ * @param {Doc} doc
+ * @param {{section: number, tab?: number, sub?: number}} from
+ * @param {{section: number, tab: number, index?: number}} to
+ */
+export function moveSection(doc, from, to) {
+  if (!hasSections(doc)) throw new Error('no sections');
+  return setFormProperty(doc, 'layout', lay.moveSection(doc.layout, from, to));
+}
+
+/**
+ * What the condition builder offers for a field's conditions: every other field with its type,
+ * label, options, a formula's result type, and a line-items field's columns (each a field of its
+ * own: key, type, label, options), as the flow designer's boot fields give them.
+ * @param {Doc} doc
+ * @param {string} [except]  the field whose conditions are edited
+ */
+export function conditionFields(doc, except) {
+  /** @param {any} f */
+  const info = (f) => {
+    /** @type {Record<string, any>} */
+    const out = { key: f.key, type: f.type, label: f.label || f.key };
+    if (Array.isArray(f.config?.options)) out.options = f.config.options;
+    if (f.type === 'formula' && typeof f.config?.result === 'string') out.result = f.config.result;
+    return out;
+  };
+  return (doc.fields || [])
+    .filter((/** @type {any} */ f) => f.key !== except)
+    .map((/** @type {any} */ f) => {
+      const out = info(f);
+      const columns = f.config?.columns;
+      if (f.type === 'line_items' && Array.isArray(columns)) {
+        out.columns = columns.filter((/** @type {any} */ col) => col && typeof col.key === 'string').map(info);
+      }
+      return out;
+    });
 }
 
 /**
@@ -395,9 +422,12 @@ export function problemField(doc, problem) {
   const pointer = problem.pointer ?? problem.field ?? '';
   const match = /^\/fields\/(\d+)(?:\/|$)/.exec(pointer || '');
   if (match) return doc.fields?.[Number(match[1])]?.key ?? null;
-  const layout = /^\/layout\/(\d+)\/items\/(\d+)$/.exec(pointer || '');
-  if (layout) return doc.layout?.[Number(layout[1])]?.items?.[Number(layout[2])] ?? null;
-  return null;
+  const layout = /^\/layout\/(\d+)(?:\/tabs\/(\d+))?((?:\/items\/\d+)+)$/.exec(pointer || '');
+  if (!layout) return null;
+  let node = doc.layout?.[Number(layout[1])];
+  if (layout[2] !== undefined) node = node?.tabs?.[Number(layout[2])];
+  for (const step of layout[3].split('/items/').slice(1)) node = node?.items?.[Number(step)];
+  return typeof node === 'string' ? node : null;
 }
 
 /**

@@ -7,7 +7,9 @@
 import { append, h } from '../core/dom.js';
 import { pick, t } from '../core/i18n.js';
 import { historyLabel } from '../core/versions.js';
+import { DRAG_TYPE, drawCanvas } from './canvas.js';
 import * as c from './commands.js';
+import * as lay from './layout.js';
 import * as m from './model.js';
 import { fieldPanel, formPanel } from './panel.js';
 import { MESSAGES } from './words.js';
@@ -23,10 +25,11 @@ import { MESSAGES } from './words.js';
  * @property {string} app
  * @property {string} formKey
  * @property {{save: () => void, publish: () => void, undo: () => void, redo: () => void, toggleHelp: () => void, history: () => void}} actions
+ * @property {any[]} functions  the formula functions
+ * @property {(body: any) => Promise<{ok: boolean, data: any, problems: {message: string, field?: string}[]}>} evaluateFormula
  */
 
 const GROUPS = ['basic', 'choice', 'people', 'advanced'];
-const DRAG_TYPE = 'text/plain';
 
 /**
  * @param {HTMLElement} root
@@ -40,6 +43,8 @@ export function createView(root, ctx) {
     /** @type {Problem[]} */ problems: [],
     /** @type {m.Doc} */ problemDoc: ctx.model.doc,
     device: 'desktop',
+    /** tabs item index → the tab shown */
+    activeTabs: /** @type {Map<number, number>} */ (new Map()),
   };
   const entries = new Map(ctx.palette.map((entry) => [entry.key, entry]));
   /** Run a command; a refused edit (a taken key…) is shown, not thrown. */
@@ -97,6 +102,7 @@ export function createView(root, ctx) {
   frame.addEventListener('load', () => {
     const body = frame.contentDocument?.body;
     if (body && state.device === 'desktop') frame.style.height = `${Math.max(320, body.scrollHeight + 24)}px`;
+    syncPreviewTabs();
   });
   const preview = h('section', { class: 'fw-designer__preview', 'aria-label': w('preview') },
     h('div', { class: 'fw-designer__preview-head' }, h('h2', null, w('preview')), deviceButtons),
@@ -147,13 +153,27 @@ export function createView(root, ctx) {
       const at = m.placeOf(ctx.model.doc, state.selected);
       if (at) target = { ...at, index: at.index + 1 };
     }
-    if (!target && m.hasSections(ctx.model.doc)) {
-      const sections = m.canvasSections(ctx.model.doc);
-      const last = sections[sections.length - 1];
-      if (last && last.section !== null) target = { section: last.section, index: last.keys.length };
-    }
+    if (!target && m.hasSections(ctx.model.doc)) target = defaultPlace(ctx.model.doc);
     state.selected = field.key;
     if (!run(c.addField, { field, place: target })) state.selected = null;
+  }
+
+  /**
+   * Where a new field goes without a selection: the end of the shown tab, else of the last
+   * top-level section.
+   * @param {m.Doc} doc
+   * @returns {m.Place | null}
+   */
+  function defaultPlace(doc) {
+    const blocks = m.canvasBlocks(doc) || [];
+    const tabs = blocks.find((b) => b.kind === 'tabs');
+    if (tabs && tabs.kind === 'tabs' && tabs.tabs.length) {
+      const active = Math.min(state.activeTabs.get(tabs.section) ?? 0, tabs.tabs.length - 1);
+      const group = tabs.tabs[active].groups.at(-1);
+      if (group) return { ...group.list, index: group.offset + group.keys.length };
+    }
+    const last = [...blocks].reverse().find((b) => b.kind === 'section');
+    return last && last.kind === 'section' ? { ...last.group.list, index: last.group.keys.length } : null;
   }
 
   /**
@@ -170,115 +190,65 @@ export function createView(root, ctx) {
     if (kind === 'field') {
       const old = m.placeOf(ctx.model.doc, key);
       if (!old) return;
-      const sameList = (old.section ?? null) === (place.section ?? null);
-      const index = sameList && old.index < place.index ? place.index - 1 : place.index;
-      if (sameList && index === old.index) return;
+      const same = lay.sameList(old, place);
+      const index = same && old.index < place.index ? place.index - 1 : place.index;
+      if (same && index === old.index) return;
       state.selected = key;
       run(c.moveField, { key, place: { ...place, index } });
     }
   }
 
-  /** @param {Element} el */
-  const allowDrop = (el) => {
-    el.addEventListener('dragover', (/** @type {Event} */ e) => {
-      e.preventDefault();
-      el.classList.add('fw-drop--over');
-    });
-    el.addEventListener('dragleave', () => el.classList.remove('fw-drop--over'));
-  };
-
-  function drawCanvas() {
-    const doc = ctx.model.doc;
+  function drawTheCanvas() {
     const byField = problemsByField();
-    const formProblems = state.problems.filter((p) => m.problemField(state.problemDoc, p) === null);
-    canvas.replaceChildren();
-    if (formProblems.length) {
-      canvas.appendChild(h('ul', { class: 'fw-designer__problems', 'aria-label': w('form_problems') },
-        formProblems.map((p) => h('li', { dataset: { problemCode: p.code, pointer: p.pointer || '' } }, p.message))));
-    }
-    for (const section of m.canvasSections(doc)) {
-      const list = h('ol', { class: 'fw-designer__fields', dataset: { columns: String(section.columns) } });
-      const placeAt = (/** @type {number} */ index) =>
-        section.section === null ? { index } : { section: section.section, index };
-      section.keys.forEach((key, index) => {
-        const field = m.getField(doc, key);
-        if (field) list.appendChild(fieldCard(field, byField.get(key) || [], placeAt(index), placeAt(index + 1)));
-      });
-      const tail = h('li', {
-        class: 'fw-designer__drop',
-        onDrop: (/** @type {DragEvent} */ e) => drop(e, placeAt(section.keys.length)),
-      }, section.keys.length || section.section !== null ? w('drop_here') : w('empty_canvas'));
-      allowDrop(tail);
-      list.appendChild(tail);
-      canvas.appendChild(section.section === null
-        ? h('div', { class: 'fw-designer__section' }, list)
-        : sectionBox(section, list));
-    }
-    const offCanvas = (doc.fields || []).filter((/** @type {any} */ f) => !m.placeOf(doc, f.key));
-    if (offCanvas.length) {
-      canvas.appendChild(h('div', { class: 'fw-designer__section fw-designer__section--off' },
-        h('h3', null, w('hidden')),
-        h('ol', { class: 'fw-designer__fields' }, offCanvas.map((/** @type {any} */ f) => fieldCard(f, byField.get(f.key) || [], null, null)))));
-    }
-    canvas.appendChild(h('button', {
-      type: 'button', class: 'fw-button fw-designer__add-section', dataset: { action: 'add-section' },
-      onClick: () => run(c.addSection, {}),
-    }, `+ ${w('add_section')}`));
-  }
-
-  /**
-   * @param {{section: number | null, title?: any, columns: number}} section
-   * @param {HTMLElement} list
-   */
-  function sectionBox(section, list) {
-    const index = /** @type {number} */ (section.section);
-    const title = h('input', {
-      class: 'fw-designer__section-title', value: pick(section.title, ctx.lang), placeholder: w('section_title'),
-      'aria-label': w('section_title'),
-      onChange: (/** @type {Event} */ e) => run(c.setSection, {
-        index, name: 'title', value: m.withText(section.title, ctx.lang, /** @type {HTMLInputElement} */ (e.target).value),
-      }),
+    drawCanvas(canvas, {
+      doc: ctx.model.doc,
+      lang: ctx.lang,
+      w,
+      run,
+      selected: state.selected,
+      activeTabs: state.activeTabs,
+      showTab,
+      problemsByField: byField,
+      formProblems: state.problems.filter((p) => m.problemField(state.problemDoc, p) === null),
+      entries,
+      select,
+      drop,
     });
-    const columns = h('select', {
-      'aria-label': w('columns'), title: w('columns'),
-      onChange: (/** @type {Event} */ e) => run(c.setSection, { index, name: 'columns', value: Number(/** @type {HTMLSelectElement} */ (e.target).value) }),
-    }, [1, 2, 3, 4].map((n) => h('option', { value: String(n), selected: n === section.columns }, n === 1 ? w('one_column') : w('n_columns', { n }))));
-    return h('div', { class: 'fw-designer__section', dataset: { section: String(index) } },
-      h('div', { class: 'fw-designer__section-head' }, title, columns,
-        h('button', { type: 'button', class: 'fw-button fw-button--link', title: w('remove_section'), onClick: () => run(c.removeSection, { index }) }, '×')),
-      list);
+    syncPreviewTabs();
+  }
+
+  /** The preview shows the tabs the canvas shows (its page script draws the tab strip). */
+  function syncPreviewTabs() {
+    const doc = frame.contentDocument;
+    if (!doc) return;
+    for (const [section, tab] of state.activeTabs) {
+      const panel = doc.querySelector(
+        `.fw-tabs[data-layout-index="${section}"] > .fw-tabs__panel[data-tab-index="${tab}"]`);
+      const button = panel ? doc.getElementById(`${panel.id}-tab`) : null;
+      if (button && button.getAttribute('aria-selected') !== 'true') button.click();
+    }
   }
 
   /**
-   * @param {any} field
-   * @param {Problem[]} problems
-   * @param {m.Place | null} before  the place of this card (a drop on its upper half)
-   * @param {m.Place | null} after   the place after it (a drop on its lower half)
+   * Show a tab of the tabs item at `section` (view state, not an edit).
+   * @param {number} section
+   * @param {number} tab
    */
-  function fieldCard(field, problems, before, after) {
-    const entry = entries.get(field.type);
-    const card = h('li', {
-      class: `fw-designer__field${state.selected === field.key ? ' fw-designer__field--selected' : ''}${problems.length ? ' fw-designer__field--problem' : ''}`,
-      tabindex: '0',
-      draggable: before ? 'true' : null,
-      dataset: { fieldKey: field.key, fieldType: field.type },
-      onClick: () => select(field.key),
-      onKeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter') select(field.key); },
-      onDragstart: (/** @type {DragEvent} */ e) => e.dataTransfer?.setData(DRAG_TYPE, `field:${field.key}`),
-    },
-    h('span', { class: 'fw-designer__field-label' }, pick(field.label, ctx.lang), field.required ? h('b', { class: 'fw-required' }, ' *') : null),
-    h('span', { class: 'fw-designer__field-meta' }, entry ? pick(entry.label, ctx.lang) : field.type, ' · ', h('code', null, field.key)),
-    problems.map((p) => h('span', { class: 'fw-designer__problem', dataset: { problemCode: p.code }, title: p.message }, p.message)));
-    if (before && after) {
-      card.addEventListener('dragover', (/** @type {DragEvent} */ e) => {
-        e.preventDefault();
-        card.classList.toggle('fw-drop--before', isUpperHalf(card, e));
-        card.classList.toggle('fw-drop--after', !isUpperHalf(card, e));
-      });
-      card.addEventListener('dragleave', () => card.classList.remove('fw-drop--before', 'fw-drop--after'));
-      card.addEventListener('drop', (/** @type {DragEvent} */ e) => drop(e, isUpperHalf(card, e) ? before : after));
+  function showTab(section, tab) {
+    state.activeTabs.set(section, tab);
+    const place = state.selected ? m.placeOf(ctx.model.doc, state.selected) : null;
+    if (place && place.section === section && place.tab !== undefined && place.tab !== tab) {
+      state.selected = null; // the selection is not on the tab shown any more
+      render();
+      return;
     }
-    return card;
+    drawTheCanvas();
+  }
+
+  /** The tab holding the selected field is the one shown. */
+  function followSelection() {
+    const place = state.selected ? m.placeOf(ctx.model.doc, state.selected) : null;
+    if (place && place.tab !== undefined) state.activeTabs.set(/** @type {number} */ (place.section), place.tab);
   }
 
   /** @param {string | null} key */
@@ -303,7 +273,10 @@ export function createView(root, ctx) {
     const focusName = focused?.getAttribute('name');
     const field = state.selected ? m.getField(ctx.model.doc, state.selected) : undefined;
     if (state.selected && !field) state.selected = null;
-    const pctx = { model: ctx.model, run, lang: ctx.lang, w, app: ctx.app, formKey: ctx.formKey, select };
+    const pctx = {
+      model: ctx.model, run, lang: ctx.lang, w, app: ctx.app, formKey: ctx.formKey, select,
+      functions: ctx.functions, evaluateFormula: ctx.evaluateFormula, redraw: drawPanel,
+    };
     panel.replaceChildren(field
       ? fieldPanel(pctx, field, entries.get(field.type), problemsByField().get(field.key) || [])
       : formPanel(pctx));
@@ -318,7 +291,8 @@ export function createView(root, ctx) {
     title.textContent = pick(ctx.model.doc.title, ctx.lang) || ctx.formKey;
     undoButton.toggleAttribute('disabled', !ctx.history.canUndo());
     redoButton.toggleAttribute('disabled', !ctx.history.canRedo());
-    drawCanvas();
+    followSelection();
+    drawTheCanvas();
     drawPanel();
   }
 
@@ -356,13 +330,4 @@ export function createView(root, ctx) {
       previewError.textContent = error || '';
     },
   };
-}
-
-/**
- * @param {HTMLElement} el
- * @param {DragEvent} e
- */
-function isUpperHalf(el, e) {
-  const rect = el.getBoundingClientRect();
-  return e.clientY < rect.top + rect.height / 2;
 }
