@@ -163,13 +163,17 @@ def start_formwork(
     return process, f"{base}/f/crm/lead"
 
 
-def start_baseline(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_baseline(
+    folder: Path, postgres: str | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
         "BENCH_DB": str(folder / "baseline.db"),
         "BENCH_KEYS": json.dumps(list(lead(0))),
     }
+    if postgres:
+        env["BENCH_PG"] = postgres
     process = subprocess.Popen(
         [str(BIN / "uvicorn"), "baseline_app:app", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT / "bench",
@@ -282,6 +286,14 @@ def main() -> None:
                 targets.append(
                     ("PostgreSQL + automations", fresh_database(args.postgres, "_auto"), 1, True)
                 )
+        pg_base: dict[int, float] = {}
+        if args.postgres:
+            # Context, not the goal: the same bare app writing to PostgreSQL instead.
+            bare_pg, bare_pg_url = start_baseline(folder, fresh_database(args.postgres, "_bare"))
+            try:
+                pg_base = run("bare FastAPI+jsonschema+PostgreSQL", bare_pg_url, args.requests, 0)
+            finally:
+                bare_pg.terminate()
         for label, url, workers, automations in targets:
             process, form_url = start_formwork(url, workers, automations=automations)
             try:
@@ -293,6 +305,11 @@ def main() -> None:
                     f"ratio {label} / baseline at c={concurrency}: "
                     f"{throughput / base[concurrency]:.2f}"
                 )
+                if "PostgreSQL" in label and pg_base:
+                    print(
+                        f"  (context: / bare PostgreSQL insert at c={concurrency}: "
+                        f"{throughput / pg_base[concurrency]:.2f})"
+                    )
 
 
 if __name__ == "__main__":

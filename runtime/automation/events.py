@@ -21,21 +21,21 @@ CAUSE = "automation_cause"  # Session.info key: (event id, depth) while an event
 WRITTEN = "automation_events_written"  # Session.info key: this transaction wrote events
 _WAKERS: list[Callable[[], None]] = []
 _LOCAL = threading.local()
-_INSERT_EVENT = Prepared(
-    insert(Event).returning(Event.id),
-    columns=(
-        "app_key",
-        "kind",
-        "form_key",
-        "record_id",
-        "actor_id",
-        "payload",
-        "cause_id",
-        "depth",
-        "status",
-        "created_at",
-    ),
+_EVENT_COLUMNS = (
+    "app_key",
+    "kind",
+    "form_key",
+    "record_id",
+    "actor_id",
+    "payload",
+    "cause_id",
+    "depth",
+    "status",
+    "created_at",
 )
+_INSERT_EVENT = Prepared(insert(Event).returning(Event.id), columns=_EVENT_COLUMNS)
+# Without RETURNING: a writer that does not need the id lets the statement be pipelined.
+_INSERT_EVENT_QUIETLY = Prepared(insert(Event), columns=_EVENT_COLUMNS)
 
 
 def emit(
@@ -50,26 +50,57 @@ def emit(
     now: datetime,
 ) -> int:
     """Write one pending event (its id); inside an automation it records its cause."""
-    db.info[WRITTEN] = True
-    cause = db.info.get(CAUSE)
-    cause_id, depth = (cause[0], cause[1] + 1) if cause else (None, 0)
     return int(
         _INSERT_EVENT.scalar(
             db.connection(),
-            {
-                "app_key": app_key,
-                "kind": kind,
-                "form_key": form_key,
-                "record_id": record_id,
-                "actor_id": actor_id,
-                "payload": dict(payload),
-                "cause_id": cause_id,
-                "depth": depth,
-                "status": "pending",
-                "created_at": now,
-            },
+            _event_values(db, app_key, kind, form_key, record_id, actor_id, payload, now),
         )
     )
+
+
+def emit_quietly(
+    db: Session,
+    *,
+    app_key: str,
+    kind: str,
+    form_key: str | None,
+    record_id: int | None,
+    actor_id: int | None,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """`emit` for a writer that does not need the id (its statement can be pipelined)."""
+    _INSERT_EVENT_QUIETLY.run(
+        db.connection(),
+        _event_values(db, app_key, kind, form_key, record_id, actor_id, payload, now),
+    )
+
+
+def _event_values(
+    db: Session,
+    app_key: str,
+    kind: str,
+    form_key: str | None,
+    record_id: int | None,
+    actor_id: int | None,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    db.info[WRITTEN] = True
+    cause = db.info.get(CAUSE)
+    cause_id, depth = (cause[0], cause[1] + 1) if cause else (None, 0)
+    return {
+        "app_key": app_key,
+        "kind": kind,
+        "form_key": form_key,
+        "record_id": record_id,
+        "actor_id": actor_id,
+        "payload": dict(payload),
+        "cause_id": cause_id,
+        "depth": depth,
+        "status": "pending",
+        "created_at": now,
+    }
 
 
 def on_commit(waker: Callable[[], None]) -> Callable[[], None]:

@@ -11,7 +11,8 @@ callers keep catching `IntegrityError` and friends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ Processor = Callable[[Any], Any] | None
 
 
 _BOUND = object()  # a slot whose value comes from the caller
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +96,12 @@ class Prepared:
 
     def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         plan = self.plan(conn.dialect)
-        raw = _run(conn, plan, values, lambda cursor: cursor.fetchall())
+        raw = _run(conn, plan, values, _fetch_all, with_begin=True)
         return [plan.row(row) for row in raw]
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         plan = self.plan(conn.dialect)
-        raw = _run(conn, plan, values, lambda cursor: cursor.fetchone())
+        raw = _run(conn, plan, values, _fetch_one, with_begin=True)
         return None if raw is None else plan.row(raw)
 
     def scalar(self, conn: Connection, values: Mapping[str, Any]) -> Any:
@@ -152,20 +154,76 @@ class InsertIgnoring:
         return self._by_dialect[conn.dialect.name]
 
 
+def _fetch_all(cursor: Any) -> Any:
+    return cursor.fetchall()
+
+
+def _fetch_one(cursor: Any) -> Any:
+    return cursor.fetchone()
+
+
 def _run(
     conn: Connection,
     plan: _Plan,
     values: Mapping[str, Any],
     fetch: Callable[[Any], Any] | None,
+    *,
+    with_begin: bool = False,
 ) -> Any:
+    """Execute on the caller's transaction. `with_begin`: a statement whose rows are fetched
+    and which opens the transaction goes out with the driver's BEGIN in one round trip
+    (psycopg otherwise waits for BEGIN's answer first)."""
+    dbapi: Any = conn.connection.dbapi_connection
     cursor = conn.connection.cursor()
     try:
+        if with_begin and _opens_transaction(conn, dbapi):
+            with dbapi.pipeline():
+                cursor.execute(plan.sql, plan.params(values))
+                return fetch(cursor) if fetch else None
         cursor.execute(plan.sql, plan.params(values))
         return fetch(cursor) if fetch else None
     except conn.dialect.loaded_dbapi.Error as error:
         raise _wrapped(conn, plan, values, error, cursor) from error
     finally:
         cursor.close()
+
+
+def _opens_transaction(conn: Connection, dbapi: Any) -> bool:
+    """psycopg, outside autocommit, with no transaction open on the server yet."""
+    if conn.dialect.driver != "psycopg" or dbapi.autocommit:
+        return False
+    return bool(dbapi.info.transaction_status == _IDLE)
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Statements whose results nobody reads, sent without waiting for each answer.
+
+    On PostgreSQL through psycopg the block runs in the driver's pipeline mode: `Prepared.run`
+    and `run_many` queue their statements and the block's end waits once for all of them (a
+    `first`/`scalar` inside still gets its row: the driver flushes up to it). A statement that
+    fails raises when the block ends, as SQLAlchemy's `DBAPIError` family, so callers keep
+    catching `IntegrityError`. Elsewhere (SQLite) the block changes nothing: there is no round
+    trip to save. Only prepared statements belong inside: Core's own execution reads a cursor's
+    description right after executing, which a pipeline has not received yet.
+    """
+    if conn.dialect.driver != "psycopg":
+        yield
+        return
+    dbapi: Any = conn.connection.dbapi_connection
+    try:
+        with dbapi.pipeline():
+            yield
+    except conn.dialect.loaded_dbapi.Error as error:
+        if conn.dialect.is_disconnect(error, dbapi, None):
+            conn.invalidate(error)
+        raise exc.DBAPIError.instance(
+            "(pipelined statements)",
+            None,
+            error,
+            conn.dialect.loaded_dbapi.Error,
+            dialect=conn.dialect,
+        ) from error
 
 
 def _wrapped(conn: Connection, plan: _Plan, params: Any, error: Any, cursor: Any) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from runtime.db.prepared import Prepared
+from runtime.db.prepared import Prepared, pipelined
 from runtime.definitions.models import Definition
 from runtime.records.models import PublicSubmission, Record, RecordEvent, RecordKey
 
@@ -130,6 +130,53 @@ def test_driver_errors_arrive_as_sqlalchemy_errors(db: Session) -> None:
         )
 
 
+EVENT = Prepared(
+    insert(RecordEvent), columns=("record_id", "kind", "actor_id", "via", "changes", "at")
+)
+
+
+def event_values(record_id: int) -> dict[str, object]:
+    at = datetime(2026, 11, 22, tzinfo=UTC)
+    return {
+        "record_id": record_id,
+        "kind": "created",
+        "actor_id": None,
+        "via": "api",
+        "changes": [],
+        "at": at,
+    }
+
+
+def test_pipelined_statements_are_all_written_and_a_row_read_inside_still_arrives(
+    db: Session,
+) -> None:
+    conn = db.connection()
+    with pipelined(conn):
+        record_id = INSERT_RECORD.scalar(conn, record_values(name="甲"))
+        EVENT.run(conn, event_values(record_id))
+        EVENT.run(conn, event_values(record_id))
+    db.commit()
+    count = db.scalar(select(func.count()).where(RecordEvent.record_id == record_id))
+    assert count == 2
+
+
+def test_a_pipelined_statement_that_fails_raises_a_sqlalchemy_error_when_the_block_ends(
+    db: Session,
+) -> None:
+    conn = db.connection()
+    record_id = INSERT_RECORD.scalar(conn, record_values(name="乙"))
+
+    def write_two() -> None:
+        with pipelined(conn):
+            EVENT.run(conn, event_values(record_id))
+            EVENT.run(conn, event_values(999_999))  # no such record: the foreign key refuses it
+
+    with pytest.raises(IntegrityError):
+        write_two()
+    db.rollback()
+    assert db.scalar(select(func.count()).where(RecordEvent.record_id == record_id)) == 0
+
+
 def test_an_insert_missing_a_defaulted_column_is_refused_when_compiled(db: Session) -> None:
     # `created_at` has a Python-side default that only Core's execution would fill in.
     partial = Prepared(
@@ -138,3 +185,19 @@ def test_an_insert_missing_a_defaulted_column_is_refused_when_compiled(db: Sessi
     )
     with pytest.raises(ValueError, match="every column that has a default"):
         partial.run(db.connection(), {})
+
+
+def test_the_statement_that_opens_a_transaction_really_opens_it(seeded) -> None:
+    # On PostgreSQL the first fetched statement goes out with BEGIN in one round trip; what it
+    # and the statements after it write must still be one transaction that a rollback undoes.
+    _url, engine = seeded
+    count = Prepared(select(func.count()).select_from(Record))
+    with engine.connect() as conn:
+        before = count.scalar(conn, {})
+        conn.rollback()
+        transaction = conn.begin()  # as a Session's connection() does
+        INSERT_RECORD.scalar(conn, record_values(name="丙"))
+        assert count.scalar(conn, {}) == before + 1
+        transaction.rollback()
+        assert count.scalar(conn, {}) == before
+        conn.rollback()
