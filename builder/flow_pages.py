@@ -127,6 +127,7 @@ def _version(db: DB, app: str, key: str, *, title: str | None, form: str | None)
         }
     return {
         "definition": row.doc,
+        "revision": store.revision(row.doc),
         "status": row.status,
         "version": row.version,
         "published_version": published.version if published is not None else None,

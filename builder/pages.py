@@ -192,6 +192,7 @@ def form_designer(
         "app": app,
         "key": key,
         "definition": doc,
+        "revision": None if is_new else store.revision(doc),
         "is_new": is_new,
         "has_draft": info["has_draft"],
         "version": info["version"],

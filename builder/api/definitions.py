@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from builder import bundle as bundles
 from builder import publish as publishing
@@ -14,7 +14,7 @@ from builder.diff import diff_definitions
 from runtime.db.types import iso_utc
 from runtime.definitions import flow_schema, store
 from runtime.definitions.models import Definition
-from runtime.errors import InvalidInput, NotFound, Problem
+from runtime.errors import Conflict, InvalidInput, NotFound, Problem
 from runtime.http.deps import (
     DB,
     MAX_DB_INT,
@@ -50,6 +50,7 @@ def _version_out(
         out["created_by"] = names.get(row.created_by_id) if row.created_by_id else None
     if with_doc:
         out["definition"] = row.doc
+        out["revision"] = store.revision(row.doc)
     return out
 
 
@@ -101,11 +102,18 @@ def put_draft(
     body: Annotated[Any, Body()],
     db: DB,
     user: AdminUser,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict[str, Any]:
     """Save the draft. A flow draft whose shape fits the meta-schema is saved even with semantic
     problems (a half-built flow): they come back as `problems` and publishing refuses them.
-    Anything else with problems (a shape error, a form) is refused with 422 as before."""
+    Anything else with problems (a shape error, a form) is refused with 422 as before.
+
+    `If-Match: <revision>` (what the designers send): the save is refused with 409
+    `draft_changed` when the draft (or, without one, the published version) is no longer the
+    document that revision names; without the header the last save wins (scripts, `apply`)."""
     require_text(body)
+    if if_match is not None:
+        _check_revision(db, app, kind, key, if_match)
     if (
         kind == "flows"
         and isinstance(body, Mapping)
@@ -125,6 +133,21 @@ def put_draft(
         )
     commit(db)
     return {**_version_out(row, with_doc=True), "problems": [p.to_json() for p in problems]}
+
+
+def _check_revision(db: DB, app: str, kind: str, key: str, if_match: str) -> None:
+    expected = if_match.strip().removeprefix("W/").strip('"')
+    if expected == "*":
+        return
+    current = store.get_draft(db, app_key=app, kind=kind, key=key) or store.get_published(
+        db, app_key=app, kind=kind, key=key
+    )
+    if current is not None and store.revision(current.doc) != expected:
+        raise Conflict(
+            "draft_changed",
+            f"{app}/{kind}/{key} was saved elsewhere since this copy was loaded (someone else"
+            " or another tab); reload it before saving.",
+        )
 
 
 @router.post("/{app}/{kind}/{key}/duplicate", status_code=201)

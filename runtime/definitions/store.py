@@ -6,6 +6,8 @@ stores and reads). Published rows are never updated.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +54,18 @@ def save_app(db: Session, *, manifest: Mapping[str, Any], now: datetime) -> App:
         app.manifest = dict(manifest)
     db.flush()
     return app
+
+
+def revision(doc: Mapping[str, Any]) -> str:
+    """A short fingerprint of a definition document, as the designers last saw it.
+
+    A designer sends it back with its next save (`If-Match`); when the stored draft has another
+    one, someone (another person, another tab) saved in between and the save is refused instead
+    of silently replacing their work. The content decides, not a clock: saving the same document
+    twice is no conflict.
+    """
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
 def get_draft(db: Session, *, app_key: str, kind: str, key: str) -> Definition | None:

@@ -82,3 +82,67 @@ def test_the_manager_step_becomes_a_countersign_by_role_with_a_hidden_field(serv
     assert page.locator("[data-permission-field=total] [data-permission=default]").is_checked()
     assert page.locator("[data-approval-mode]").input_value() == "all"
     assert errors == []
+
+
+def test_the_director_step_goes_to_the_owners_manager(served, browser):
+    base, key = served.base, served.admin_key
+    page, errors = open_designer(browser, base, "/builder/crm/flows/quote_approval")
+    page.click("[data-node-id=director] .fd-node__box")
+    page.wait_for_selector("[data-approvers=approvers]")
+    page.select_option("[data-approver-kind='0']", "department_head")
+    # whose head: the submitter's by default, or the manager of the user in a user field
+    picker = "[data-approver-head-of='0']"
+    assert page.locator(picker).input_value() == ""
+    whose = page.locator(f"{picker} option").all_inner_texts()
+    assert whose == ["提交人的", "负责人（人员字段）的"]
+    page.select_option(picker, "owner")
+    page.fill("[data-approver-levels='0']", "2")
+    page.press("[data-approver-levels='0']", "Tab")
+    page.locator("[data-approvers=approvers]").scroll_into_view_if_needed()
+    shot(page, "flow-approvers-head-of-owner")
+    page.click("[data-action=save]")
+    page.wait_for_selector("[data-save-state=saved]")
+    answer = httpx.get(
+        f"{base}/api/apps/crm/flows/quote_approval",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    ).json()
+    director = next(n for n in answer["definition"]["nodes"] if n["id"] == "director")
+    assert director["config"]["approvers"] == [
+        {"type": "department_head", "levels": 2, "field": "owner"}
+    ]
+    # "every head up to the top" keeps whose head it is
+    page.click("[data-node-id=director] .fd-node__box")
+    page.check("[data-approver-to-top='0']")
+    assert page.locator(picker).input_value() == "owner"
+    page.click(".fd-svg", position={"x": 5, "y": 5})
+    page.keyboard.press("Control+z")
+    page.click("[data-node-id=director] .fd-node__box")
+    assert page.locator("[data-approver-levels='0']").input_value() == "2"
+    assert errors == []
+
+
+def test_a_second_copy_of_the_flow_draft_cannot_overwrite_the_first(served, browser):
+    base, key = served.base, served.admin_key
+    first, errors = open_designer(browser, base, "/builder/crm/flows/quote_approval")
+    second, _ = open_designer(browser, base, "/builder/crm/flows/quote_approval")
+    first.click("[data-node-id=director] .fd-node__box")
+    first.keyboard.press("Delete")
+    first.click("[data-action=save]")
+    first.wait_for_selector("[data-save-state=saved], [data-save-state=problems]")
+
+    second.click("[data-node-id=manager] .fd-node__box")
+    second.keyboard.press("Delete")
+    second.click("[data-action=save]")
+    second.wait_for_selector("[data-save-state=conflict]")
+    assert "别处保存" in second.inner_text("[data-save-state=conflict]")
+    shot(second, "flow-designer-stale-copy-refused")
+    stored = httpx.get(
+        f"{base}/api/apps/crm/flows/quote_approval",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    ).json()["definition"]
+    ids = {node["id"] for node in stored["nodes"]}
+    assert "manager" in ids
+    assert "director" not in ids
+    assert errors == []

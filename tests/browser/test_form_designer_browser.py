@@ -268,3 +268,41 @@ def test_problems_from_the_validator_are_drawn_on_their_field(context, served):
     assert code == "condition_unknown_field"
     shot(page, "form-designer-12-problem")
     page.close()
+
+
+def test_two_copies_of_one_draft_the_later_save_is_refused_not_lost(context, served):
+    # Two tabs on the CRM lead form; the first adds a field and saves; the second, still based
+    # on what it loaded, adds another and saves: refused (409) and said so, and the stored
+    # draft is the first one's. Autosave then stops in the refused tab.
+    first, second = context.new_page(), context.new_page()
+    for page in (first, second):
+        page.goto(f"{served.base}/builder/{APP}/forms/lead")
+        open_designer(page)
+    drag_from_palette(first, "text")
+    first.click(".fw-designer__canvas", position={"x": 5, "y": 5})
+    first.keyboard.press("Control+s")
+    first.wait_for_selector('.fw-designer__status[data-kind="ok"]')
+    kept = draft_json(first)
+
+    drag_from_palette(second, "number")
+    second.click(".fw-designer__canvas", position={"x": 5, "y": 5})
+    second.keyboard.press("Control+s")
+    second.wait_for_selector(f"{DESIGNER}[data-save-conflict=true]")
+    status = second.locator(".fw-designer__status")
+    assert status.get_attribute("data-kind") == "error"
+    assert "别处保存" in status.inner_text()
+    shot(second, "form-designer-09-stale-copy-refused")
+    stored = api_get(served, f"/api/apps/{APP}/forms/lead").json()
+    assert stored["definition"] == kept
+
+    # a reload picks up the first one's work and saves again normally
+    second.reload()
+    open_designer(second)
+    assert draft_json(second) == kept
+    drag_from_palette(second, "number")
+    second.click(".fw-designer__canvas", position={"x": 5, "y": 5})
+    second.keyboard.press("Control+s")
+    second.wait_for_selector('.fw-designer__status[data-kind="ok"]')
+    assert len(api_get(served, f"/api/apps/{APP}/forms/lead").json()["definition"]["fields"]) == (
+        len(kept["fields"]) + 1
+    )

@@ -41,6 +41,34 @@ def test_draft_publish_versions_and_diff(client, admin_headers):
     assert "wechat" not in [f["key"] for f in old["fields"]]
 
 
+def test_a_save_based_on_a_stale_copy_is_refused_and_loses_nothing(client, admin_headers):
+    # Two designers (or two tabs) open the same form; the first saves; the second's save names
+    # the revision it loaded and is refused with 409 instead of replacing the first one's work.
+    loaded = client.get(FORM, headers=admin_headers).json()
+    first, second = copy.deepcopy(loaded["definition"]), copy.deepcopy(loaded["definition"])
+    first["title"] = {"zh-CN": "线索（甲改）", "en": "Lead (A)"}
+    second["title"] = {"zh-CN": "线索（乙改）", "en": "Lead (B)"}
+    base = {**admin_headers, "If-Match": loaded["revision"]}
+    saved = client.put(FORM, json=first, headers=base)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["revision"] != loaded["revision"]
+
+    stale = client.put(FORM, json=second, headers=base)
+    assert stale.status_code == 409
+    assert stale.json()["errors"][0]["code"] == "draft_changed"
+    assert client.get(FORM, headers=admin_headers).json()["definition"]["title"]["en"] == "Lead (A)"
+
+    # based on what the first one saved, the next save goes through (quoted like an ETag too)
+    again = client.put(
+        FORM, json=second, headers={**admin_headers, "If-Match": f'"{saved.json()["revision"]}"'}
+    )
+    assert again.status_code == 200, again.text
+    # saving the very same document again is no conflict; without If-Match the last save wins
+    same = client.put(FORM, json=second, headers=base | {"If-Match": again.json()["revision"]})
+    assert same.status_code == 200
+    assert client.put(FORM, json=first, headers=admin_headers).status_code == 200
+
+
 def test_invalid_definition_is_422_with_pointers(client, admin_headers):
     doc = client.get(FORM, headers=admin_headers).json()["definition"]
     bad = copy.deepcopy(doc)

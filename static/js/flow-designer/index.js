@@ -30,7 +30,8 @@ const PASTE_OFFSET = 40;
 /**
  * @param {HTMLElement} el
  * @param {{app: string, key: string, definition: any, palette: any, fields?: any[], form?: string | null,
- *   published_version?: number | null, can_edit?: boolean, problems?: any[], api?: typeof defaultApi}} boot
+ *   published_version?: number | null, can_edit?: boolean, problems?: any[], api?: typeof defaultApi,
+ *   revision?: string | null}} boot
  */
 export function mount(el, boot) {
   const lang = locale();
@@ -50,7 +51,11 @@ export function mount(el, boot) {
   const typeLabel = (/** @type {string} */ type) => pick(palette.nodes.find((/** @type {any} */ n) => n.key === type)?.label, lang) || type;
   let placed = placeProblems([], model.doc);
   let savedText = JSON.stringify(model.toJSON());
-  let saving = false;
+  /** @type {Promise<boolean>} */
+  let inFlight = Promise.resolve(true);
+  // The stored document this copy is based on; a save elsewhere since then is refused (409).
+  let basedOn = boot.revision ?? null;
+  let conflict = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
 
@@ -226,16 +231,24 @@ export function mount(el, boot) {
    * is wrong is refused (422), and then its problems are drawn instead.
    * @param {{auto?: boolean}} [options]
    */
-  async function save({ auto = false } = {}) {
+  function save({ auto = false } = {}) {
+    // One after another: a save asked for while one is on its way waits for it (two at once
+    // would both name the same revision, and the second would be refused as a conflict).
+    inFlight = inFlight.then(() => saveNow({ auto }), () => saveNow({ auto }));
+    return inFlight;
+  }
+
+  /** @param {{auto?: boolean}} options */
+  async function saveNow({ auto = false }) {
     clearTimeout(timer);
-    if (readOnly || saving) return false;
+    if (readOnly) return false;
     const doc = model.toJSON();
     const text = JSON.stringify(doc);
     if (text === savedText && auto) return true;
-    saving = true;
     setStatus('saving', say('saving'));
     try {
-      const answer = await api(base, { method: 'PUT', body: doc });
+      const answer = await api(base, { method: 'PUT', body: doc, headers: basedOn ? { 'If-Match': basedOn } : {} });
+      if (answer?.revision) basedOn = answer.revision;
       savedText = text;
       showProblems(Array.isArray(answer?.problems) ? answer.problems : [], doc);
       if (dirty()) setStatus('dirty', say('unsaved'));
@@ -244,11 +257,14 @@ export function mount(el, boot) {
       return true;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      if (error.status === 409 && error.problems.some((/** @type {any} */ p) => p.code === 'draft_changed')) {
+        conflict = true; // autosave stops: every later save would be refused the same way
+        setStatus('conflict', say('draft_changed'));
+        return false;
+      }
       showProblems(error.problems, doc);
       setStatus('invalid', say('save_failed', { count: error.problems.length }));
       return false;
-    } finally {
-      saving = false;
     }
   }
 
@@ -308,7 +324,7 @@ export function mount(el, boot) {
   // ---- changes, keyboard, leaving ----
   bus.on('model.changed', () => {
     refreshButtons();
-    if (readOnly) return;
+    if (readOnly || conflict) return; // after a conflict the refusal stays on screen
     if (dirty()) setStatus('dirty', say('unsaved'));
     else setStatus('clean', '');
     clearTimeout(timer);

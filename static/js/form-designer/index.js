@@ -30,13 +30,14 @@ const PREVIEW_MS = 400;
  * @property {boolean} [hasDraft]
  * @property {boolean} [autosave]
  * @property {any[]} [functions]  the formula functions (GET /api/formula/functions)
+ * @property {string | null} [revision]  the loaded document's revision (sent back as If-Match)
  */
 
 /**
  * @param {HTMLElement} el
  * @param {MountOptions} options
  */
-export function mount(el, { definition, palette, api = defaultApi, app, version = null, isNew = false, hasDraft = false, autosave = true, functions = [] }) {
+export function mount(el, { definition, palette, api = defaultApi, app, version = null, isNew = false, hasDraft = false, autosave = true, functions = [], revision = null }) {
   const lang = locale();
   const w = (/** @type {string} */ key, /** @type {Record<string, unknown>} */ params = {}) => t(MESSAGES, key, params, lang);
   const model = new FormModel(definition);
@@ -46,6 +47,9 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
   const history = createHistory(model, { bus });
   let saved = isNew ? null : JSON.stringify(model.doc);
   let published = version;
+  // The stored document this copy is based on; a save elsewhere since then is refused (409).
+  let basedOn = revision;
+  let conflict = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let autosaveTimer;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -76,18 +80,30 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
     else view.setStatus(published && !hasDraft ? w('status_published', { version: published }) : w('status_saved'), 'ok');
   }
 
-  /** Save the draft (PUT); true when it was stored. */
-  async function save() {
+  /** @type {Promise<boolean>} */
+  let saving = Promise.resolve(true);
+  /**
+   * Save the draft (PUT); true when it was stored. Saves run one after another: a Ctrl+S while
+   * an autosave is on its way waits for it (two at once would both name the same revision, and
+   * the second would be refused as a conflict with the first).
+   */
+  function save() {
+    saving = saving.then(saveNow, saveNow);
+    return saving;
+  }
+
+  async function saveNow() {
     clearTimeout(autosaveTimer);
     const doc = model.toJSON();
     const text = JSON.stringify(doc);
     if (text === saved) return true;
     view.setStatus(w('status_saving'), 'busy');
-    const out = await send('PUT', base, doc);
+    const out = await send('PUT', base, doc, basedOn ? { 'If-Match': basedOn } : {});
     if (!out.ok) {
       showError(out, doc);
       return false;
     }
+    if (out.data?.revision) basedOn = out.data.revision;
     saved = text;
     hasDraft = true;
     view.setProblems([], doc);
@@ -183,6 +199,12 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
    * @param {any} doc  the definition that was sent (the pointers index into it)
    */
   function showError(out, doc) {
+    if (out.status === 409 && out.problems.some((/** @type {any} */ p) => p.code === 'draft_changed')) {
+      conflict = true; // autosave stops: every later save would be refused the same way
+      el.dataset.saveConflict = 'true';
+      view.setStatus(w('draft_changed'), 'error');
+      return;
+    }
     if (out.status === 422) {
       view.setProblems(out.problems, doc);
       showState();
@@ -280,7 +302,7 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
     showState();
     clearTimeout(previewTimer);
     previewTimer = setTimeout(refreshPreview, PREVIEW_MS);
-    if (autosave) {
+    if (autosave && !conflict) {
       clearTimeout(autosaveTimer);
       autosaveTimer = setTimeout(() => void save(), AUTOSAVE_MS);
     }
@@ -315,9 +337,10 @@ export function mount(el, { definition, palette, api = defaultApi, app, version 
  * @param {string} method
  * @param {string} path
  * @param {unknown} body
+ * @param {Record<string, string>} [headers]
  * @returns {Promise<{ok: boolean, status: number, data: any, text: string, problems: {code: string, message: string, pointer?: string, field?: string}[]}>}
  */
-export async function send(method, path, body) {
+export async function send(method, path, body, headers = {}) {
   try {
     const response = await fetch(path, {
       method,
@@ -325,6 +348,7 @@ export async function send(method, path, body) {
       headers: {
         'Content-Type': 'application/json',
         'X-CSRF-Token': readCookie(document.cookie, 'fw_csrf') || '',
+        ...headers,
       },
       body: JSON.stringify(body),
     });
@@ -361,6 +385,7 @@ async function boot() {
     version: page.version,
     isNew: page.is_new,
     hasDraft: page.has_draft,
+    revision: page.revision ?? null,
   });
   // The browser tests read the draft the page holds through the element (no globals).
   /** @type {any} */ (el).fwDesigner = handle;
