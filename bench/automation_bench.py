@@ -243,7 +243,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{Path(tmp) / 'auto.db'}", "SQLite", args.leads, celery, external)
     if args.postgres:
-        run(args.postgres, "PostgreSQL", args.leads, celery, external)
+        # A database of its own: leads another bench left with pending events would be handled
+        # first, and every lead measured here would wait behind them.
+        from public_submit_bench import fresh_database
+
+        run(fresh_database(args.postgres, "_auto"), "PostgreSQL", args.leads, celery, external)
 
 
 if __name__ == "__main__":
