@@ -110,11 +110,19 @@ def save_draft(
     doc: Any,
     user_id: int | None,
     now: datetime,
+    based_on: str | None = None,
 ) -> Definition:
     store.load_app(db, app_key=app_key)
     raise_if_invalid(validate(db, app_key=app_key, kind=kind, key=key, doc=doc))
     return store.save_draft(
-        db, app_key=app_key, kind=kind, key=key, doc=doc, user_id=user_id, now=now
+        db,
+        app_key=app_key,
+        kind=kind,
+        key=key,
+        doc=doc,
+        user_id=user_id,
+        now=now,
+        based_on=based_on,
     )
 
 

@@ -14,7 +14,7 @@ from builder.diff import diff_definitions
 from runtime.db.types import iso_utc
 from runtime.definitions import flow_schema, store
 from runtime.definitions.models import Definition
-from runtime.errors import Conflict, InvalidInput, NotFound, Problem
+from runtime.errors import InvalidInput, NotFound, Problem
 from runtime.http.deps import (
     DB,
     MAX_DB_INT,
@@ -112,8 +112,7 @@ def put_draft(
     `draft_changed` when the draft (or, without one, the published version) is no longer the
     document that revision names; without the header the last save wins (scripts, `apply`)."""
     require_text(body)
-    if if_match is not None:
-        _check_revision(db, app, kind, key, if_match)
+    based_on = if_match.strip().removeprefix("W/").strip('"') if if_match is not None else None
     if (
         kind == "flows"
         and isinstance(body, Mapping)
@@ -124,30 +123,29 @@ def put_draft(
         if any(problem.code == "key_mismatch" for problem in problems):
             publishing.raise_if_invalid(problems)
         row = store.save_draft(
-            db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
+            db,
+            app_key=app,
+            kind=kind,
+            key=key,
+            doc=body,
+            user_id=user.id,
+            now=now_utc(),
+            based_on=based_on,
         )
     else:
         problems = []
         row = publishing.save_draft(
-            db, app_key=app, kind=kind, key=key, doc=body, user_id=user.id, now=now_utc()
+            db,
+            app_key=app,
+            kind=kind,
+            key=key,
+            doc=body,
+            user_id=user.id,
+            now=now_utc(),
+            based_on=based_on,
         )
     commit(db)
     return {**_version_out(row, with_doc=True), "problems": [p.to_json() for p in problems]}
-
-
-def _check_revision(db: DB, app: str, kind: str, key: str, if_match: str) -> None:
-    expected = if_match.strip().removeprefix("W/").strip('"')
-    if expected == "*":
-        return
-    current = store.get_draft(db, app_key=app, kind=kind, key=key) or store.get_published(
-        db, app_key=app, kind=kind, key=key
-    )
-    if current is not None and store.revision(current.doc) != expected:
-        raise Conflict(
-            "draft_changed",
-            f"{app}/{kind}/{key} was saved elsewhere since this copy was loaded (someone else"
-            " or another tab); reload it before saving.",
-        )
 
 
 @router.post("/{app}/{kind}/{key}/duplicate", status_code=201)

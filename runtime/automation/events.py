@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
@@ -38,68 +38,43 @@ _INSERT_EVENT = Prepared(insert(Event).returning(Event.id), columns=_EVENT_COLUM
 _INSERT_EVENT_QUIETLY = Prepared(insert(Event), columns=_EVENT_COLUMNS)
 
 
-def emit(
-    db: Session,
-    *,
-    app_key: str,
-    kind: str,
-    form_key: str | None,
-    record_id: int | None,
-    actor_id: int | None,
-    payload: Mapping[str, Any],
-    now: datetime,
-) -> int:
+class EventFields(TypedDict):
+    """What a writer says of an event (its cause, depth and status are filled in here)."""
+
+    app_key: str
+    kind: str
+    form_key: str | None
+    record_id: int | None
+    actor_id: int | None
+    payload: Mapping[str, Any]
+    now: datetime
+
+
+def emit(db: Session, **fields: Unpack[EventFields]) -> int:
     """Write one pending event (its id); inside an automation it records its cause."""
-    return int(
-        _INSERT_EVENT.scalar(
-            db.connection(),
-            _event_values(db, app_key, kind, form_key, record_id, actor_id, payload, now),
-        )
-    )
+    return int(_INSERT_EVENT.scalar(db.connection(), _event_values(db, fields)))
 
 
-def emit_quietly(
-    db: Session,
-    *,
-    app_key: str,
-    kind: str,
-    form_key: str | None,
-    record_id: int | None,
-    actor_id: int | None,
-    payload: Mapping[str, Any],
-    now: datetime,
-) -> None:
+def emit_quietly(db: Session, **fields: Unpack[EventFields]) -> None:
     """`emit` for a writer that does not need the id (its statement can be pipelined)."""
-    _INSERT_EVENT_QUIETLY.run(
-        db.connection(),
-        _event_values(db, app_key, kind, form_key, record_id, actor_id, payload, now),
-    )
+    _INSERT_EVENT_QUIETLY.run(db.connection(), _event_values(db, fields))
 
 
-def _event_values(
-    db: Session,
-    app_key: str,
-    kind: str,
-    form_key: str | None,
-    record_id: int | None,
-    actor_id: int | None,
-    payload: Mapping[str, Any],
-    now: datetime,
-) -> dict[str, Any]:
+def _event_values(db: Session, fields: EventFields) -> dict[str, Any]:
     db.info[WRITTEN] = True
     cause = db.info.get(CAUSE)
     cause_id, depth = (cause[0], cause[1] + 1) if cause else (None, 0)
     return {
-        "app_key": app_key,
-        "kind": kind,
-        "form_key": form_key,
-        "record_id": record_id,
-        "actor_id": actor_id,
-        "payload": dict(payload),
+        "app_key": fields["app_key"],
+        "kind": fields["kind"],
+        "form_key": fields["form_key"],
+        "record_id": fields["record_id"],
+        "actor_id": fields["actor_id"],
+        "payload": dict(fields["payload"]),
         "cause_id": cause_id,
         "depth": depth,
         "status": "pending",
-        "created_at": now,
+        "created_at": fields["now"],
     }
 
 

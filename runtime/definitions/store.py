@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from runtime.db import generations
 from runtime.definitions.models import DRAFT_VERSION, App, Definition
-from runtime.errors import NotFound
+from runtime.errors import Conflict, NotFound
 
 KINDS = ("forms", "flows", "templates", "reports")
 
@@ -88,8 +88,20 @@ def save_draft(
     doc: Mapping[str, Any],
     user_id: int | None,
     now: datetime,
+    based_on: str | None = None,
 ) -> Definition:
+    """Write the draft. `based_on`: the revision the writer's copy came from; when the draft (or,
+    without one, the latest published version) is no longer that document, someone saved in
+    between and the save is refused (409 `draft_changed`) instead of replacing their work."""
     draft = get_draft(db, app_key=app_key, kind=kind, key=key)
+    if based_on is not None and based_on != "*":
+        current = draft or get_published(db, app_key=app_key, kind=kind, key=key)
+        if current is not None and revision(current.doc) != based_on:
+            raise Conflict(
+                "draft_changed",
+                f"{app_key}/{kind}/{key} was saved elsewhere since this copy was loaded"
+                " (someone else or another tab); reload it before saving.",
+            )
     if draft is None:
         draft = Definition(
             app_key=app_key,

@@ -278,17 +278,19 @@ export function isBlank(value) {
 // DOM (browser only)
 
 /**
- * Name/value pairs of the form, including fields disabled only because a condition hides them.
+ * Name/value pairs of the form's enabled controls, and (`withHidden`, the default) of those
+ * disabled only because a condition hides them; files are never among them.
  * @param {HTMLFormElement} form
+ * @param {{withHidden?: boolean}} [options]
  * @returns {[string, string][]}
  */
-function formEntries(form) {
+export function formEntries(form, { withHidden = true } = {}) {
   /** @type {[string, string][]} */
   const out = [];
   for (const el of Array.from(form.elements)) {
     if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement
       || el instanceof HTMLTextAreaElement) || !el.name) continue;
-    if (el.disabled && el.dataset.fwHiddenDisabled !== '1') continue;
+    if (el.disabled && !(withHidden && el.dataset.fwHiddenDisabled === '1')) continue;
     if (el instanceof HTMLSelectElement) {
       for (const option of Array.from(el.selectedOptions)) out.push([el.name, option.value]);
     } else if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) {

@@ -9,7 +9,7 @@
  */
 import { ApiError, api } from '../core/api.js';
 import { locale as pageLocale, t } from '../core/i18n.js';
-import { collectValues } from './public-form.js';
+import { collectValues, formEntries } from './public-form.js';
 
 const MESSAGES = {
   'zh-CN': {
@@ -106,29 +106,6 @@ export function splitProblems(problems, keys) {
 // DOM (browser only)
 
 /**
- * Name/value pairs of the enabled controls (disabled ones — read-only or hidden by a condition —
- * are never sent).
- * @param {HTMLFormElement} form
- * @returns {[string, string][]}
- */
-function enabledEntries(form) {
-  /** @type {[string, string][]} */
-  const out = [];
-  for (const el of Array.from(form.elements)) {
-    if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement
-      || el instanceof HTMLTextAreaElement) || !el.name || el.disabled) continue;
-    if (el instanceof HTMLSelectElement) {
-      for (const option of Array.from(el.selectedOptions)) out.push([el.name, option.value]);
-    } else if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) {
-      if (el.checked) out.push([el.name, el.value]);
-    } else if (!(el instanceof HTMLInputElement && el.type === 'file')) {
-      out.push([el.name, el.value]);
-    }
-  }
-  return out;
-}
-
-/**
  * @param {HTMLFormElement} form
  * @returns {{widgets: Record<string, string>, multiple: string[], wrappers: Map<string, HTMLElement>}}
  */
@@ -200,7 +177,7 @@ function init(win, doc) {
   const button = form.querySelector('.fw-form__submit');
   lockReadOnly(form, boot.readonly || []);
   const { widgets, multiple, wrappers } = describe(form);
-  const current = () => payloadOf(collectValues(enabledEntries(form), { multiple }), widgets);
+  const current = () => payloadOf(collectValues(formEntries(form, { withHidden: false }), { multiple }), widgets);
   const initial = current();
   const locked = boot.mode === 'edit' && boot.can_save === false;
   if (locked && button instanceof HTMLButtonElement) {
