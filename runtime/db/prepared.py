@@ -173,11 +173,10 @@ def _run(
     """Execute on the caller's transaction. `with_begin`: a statement whose rows are fetched
     and which opens the transaction goes out with the driver's BEGIN in one round trip
     (psycopg otherwise waits for BEGIN's answer first)."""
-    dbapi: Any = conn.connection.dbapi_connection
     cursor = conn.connection.cursor()
     try:
-        if with_begin and _opens_transaction(conn, dbapi):
-            with dbapi.pipeline():
+        if with_begin and _opens_transaction(conn):
+            with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
                 cursor.execute(plan.sql, plan.params(values))
                 return fetch(cursor) if fetch else None
         cursor.execute(plan.sql, plan.params(values))
@@ -188,11 +187,12 @@ def _run(
         cursor.close()
 
 
-def _opens_transaction(conn: Connection, dbapi: Any) -> bool:
+def _opens_transaction(conn: Connection) -> bool:
     """psycopg, outside autocommit, with no transaction open on the server yet."""
-    if conn.dialect.driver != "psycopg" or dbapi.autocommit:
+    if conn.dialect.driver != "psycopg":
         return False
-    return bool(dbapi.info.transaction_status == _IDLE)
+    dbapi: Any = conn.connection.dbapi_connection
+    return not dbapi.autocommit and bool(dbapi.info.transaction_status == _IDLE)
 
 
 @contextmanager
