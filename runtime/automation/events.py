@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
@@ -13,7 +13,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from runtime.automation.models import Event
-from runtime.db.prepared import Prepared
+from runtime.db.prepared import InsertMany, Prepared
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ _EVENT_COLUMNS = (
 _INSERT_EVENT = Prepared(insert(Event).returning(Event.id), columns=_EVENT_COLUMNS)
 # Without RETURNING: a writer that does not need the id lets the statement be pipelined.
 _INSERT_EVENT_QUIETLY = Prepared(insert(Event), columns=_EVENT_COLUMNS)
+_INSERT_EVENTS = InsertMany(Event, columns=_EVENT_COLUMNS)
 
 
 class EventFields(TypedDict):
@@ -58,6 +59,11 @@ def emit(db: Session, **fields: Unpack[EventFields]) -> int:
 def emit_quietly(db: Session, **fields: Unpack[EventFields]) -> None:
     """`emit` for a writer that does not need the id (its statement can be pipelined)."""
     _INSERT_EVENT_QUIETLY.run(db.connection(), _event_values(db, fields))
+
+
+def emit_many_quietly(db: Session, batch: Sequence[EventFields]) -> None:
+    """`emit_quietly` for several events, in one statement."""
+    _INSERT_EVENTS.run(db.connection(), [_event_values(db, f) for f in batch])
 
 
 def _event_values(db: Session, fields: EventFields) -> dict[str, Any]:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -37,6 +41,7 @@ from runtime.records import service as records
 from runtime.settings import Settings
 
 router = APIRouter(tags=["public forms"])
+log = logging.getLogger(__name__)
 
 HONEYPOT = "website"
 IDEMPOTENCY_FIELD = "_idempotency_key"
@@ -230,10 +235,11 @@ def _db_gate(state: Any) -> asyncio.Semaphore:
         if engine.dialect.name == "sqlite":
             size = 1
         else:
-            # Past ~one thread per core (plus one waiting on I/O) threads only queue for the GIL:
-            # measured at concurrency 16 on 2 cores, 3 keeps throughput and cuts p99 294 → 118 ms.
+            # Past ~one thread per core threads only queue for the GIL, and each drain takes
+            # all that waits: fewer drains, larger batches. Measured at concurrency 16 on 2 cores
+            # (batched writes, bench/public_submit_bench.py): 1 → 446, 2 → 557, 3 → 519 req/s.
             configured = state.settings.db_concurrency
-            size = configured or min(engine.pool.size(), (os.cpu_count() or 2) + 1)
+            size = configured or min(engine.pool.size(), os.cpu_count() or 2)
         gate = state.db_gate = asyncio.Semaphore(max(1, size))
     return gate
 
@@ -282,7 +288,7 @@ class _Answered(Exception):
         self.response = response
 
 
-TX_HELP = "Transactions that wrote public submissions (SQLite group commit)."
+TX_HELP = "Transactions that wrote public submissions (group commit)."
 BATCH_HELP = "Public submissions written by those transactions."
 
 
@@ -290,30 +296,27 @@ class GroupCommit:
     """Submissions that arrive together are written in one transaction.
 
     Each submission waits in a queue; a drain takes everything queued (up to `limit`) and
-    writes it with one BEGIN, one savepoint per submission and one COMMIT. A submission that
-    fails rolls back to its savepoint and answers its error; the others are unaffected. Under
-    load the commit, the session and the pages every insert touches (the indexes' last leaves)
-    are shared by the batch; alone, a submission is a batch of one.
+    writes it with one BEGIN and one COMMIT. Each submission answers for itself: one that fails
+    is left out and answers its error, the others are unaffected. Under load the commit, the
+    session and the pages every insert touches (the indexes' last leaves) are shared by the
+    batch; alone, a submission is a batch of one.
 
-    SQLite: one drain at a time, on the event loop with the loop's own connection; when another
-    connection holds the write lock the batch runs on a thread with the ordinary engine instead
-    (see `make_loop_engine`), so the loop never waits for a lock. PostgreSQL: drains run on
-    threads, as many at once as the database gate lets through, one submission each (see
-    `MAX_BATCH_OTHER`).
+    SQLite: one drain at a time, on the event loop with the loop's own connection, a savepoint
+    per submission; when another connection holds the write lock the batch runs on a thread
+    with the ordinary engine instead (see `make_loop_engine`), so the loop never waits for a
+    lock. PostgreSQL: drains run on threads, as many at once as the database gate lets through;
+    a batch checks every submission first, then writes its new records with one statement per
+    table (`_run_set_batch`), since there each statement costs a round trip and the driver's
+    Python, which one submission at a time paid five times over.
     """
 
-    # A batch answers when its last submission is written: on SQLite (on the loop, ~1 ms each)
-    # a long batch is cheap. On PostgreSQL each submission waits on its round trips: measured at
-    # c=16, batches of 4 or 64 gained no throughput and raised p99 (97 → 118 → 176 ms), so there
-    # a submission is its own transaction and the gate runs several at once.
-    MAX_BATCH_SQLITE = 64
-    MAX_BATCH_OTHER = 1
+    MAX_BATCH = 64
 
     def __init__(self, state: Any) -> None:
         self.state = state
         self.queue: list[tuple[_Item, asyncio.Future[_Outcome]]] = []
-        sqlite = state.engine.dialect.name == "sqlite"
-        self.limit = self.MAX_BATCH_SQLITE if sqlite else self.MAX_BATCH_OTHER
+        self.limit = self.MAX_BATCH
+        self.together = state.engine.dialect.name == "postgresql"
 
     async def submit(self, item: _Item) -> Response:
         future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
@@ -352,7 +355,10 @@ class GroupCommit:
             else:
                 self.state.wal_checkpointer.committed(gate)
                 return outcomes
-        return await run_in_threadpool(_run_batch, self.state.session_factory, items)
+        factory = self.state.session_factory
+        if self.together and len(items) > 1:
+            return await run_in_threadpool(_run_set_batch, factory, items)
+        return await run_in_threadpool(_run_batch, factory, items)
 
 
 def _group_commit(state: Any) -> GroupCommit:
@@ -363,12 +369,16 @@ def _group_commit(state: Any) -> GroupCommit:
 
 
 def _run_batch(
-    factory: sessionmaker[Session], items: list[_Item], *, on_loop: bool = False
+    factory: sessionmaker[Session],
+    items: list[_Item],
+    *,
+    on_loop: bool = False,
+    counted: bool = False,
 ) -> list[_Outcome]:
     """Run `items` in one transaction and commit; one outcome per item, in order.
 
     With several items each runs inside its own savepoint. A single item needs none: its
-    failure rolls the whole transaction back.
+    failure rolls the whole transaction back. `counted`: the rate limiter already counted them.
     """
     outcomes: list[_Outcome] = []
     with factory() as db:
@@ -380,7 +390,7 @@ def _run_batch(
             raise
         if len(items) == 1:
             try:
-                outcomes.append(_submit_one(db, items[0]))
+                outcomes.append(_submit_one(db, items[0], counted=counted))
             except _Answered as answered:
                 db.rollback()
                 return [answered.response]
@@ -388,31 +398,107 @@ def _run_batch(
                 db.rollback()
                 return [error]
         else:
-            cursor = connection.connection.cursor()
-            try:
+            with _savepoints(db, connection) as in_savepoint:
                 for item in items:
-                    cursor.execute("SAVEPOINT submission")
-                    try:
-                        answer = _submit_one(db, item)
-                        db.flush()
-                    except Exception as error:
-                        cursor.execute("ROLLBACK TO submission")
-                        db.expunge_all()  # objects it loaded or changed are gone with it
-                        if isinstance(error, _Answered):
-                            outcomes.append(error.response)
-                        else:
-                            outcomes.append(error)
-                    else:
-                        outcomes.append(answer)
-                    cursor.execute("RELEASE submission")
-            finally:
-                cursor.close()
+                    outcomes.append(in_savepoint(partial(_submit_one, db, item, counted=counted)))
         db.commit()
     return outcomes
 
 
-def _submit_one(db: Session, item: _Item) -> Response:
+def _run_set_batch(factory: sessionmaker[Session], items: list[_Item]) -> list[_Outcome]:
+    """PostgreSQL: check every submission, then store the batch's new records together.
+
+    The checks write nothing, so a refused submission needs no savepoint. What
+    `public_service.store_many` leaves (from the first duplicate to skip or update, or the first
+    key seen twice, on) is submitted again one by one after the rest, each in its savepoint.
+    Should the batch's writes meet a constraint (another process stored the same idempotency
+    key meanwhile), the transaction is rolled back and the batch runs again one submission at
+    a time, each answering for itself.
+    """
+    try:
+        return _store_together(factory, items)
+    except IntegrityError as error:
+        log.info("a batch of %d submissions runs again one by one: %s", len(items), error.orig)
+        return _run_batch(factory, items, counted=True)
+
+
+def _store_together(factory: sessionmaker[Session], items: list[_Item]) -> list[_Outcome]:
+    checked: list[_Outcome | _Checked] = []
+    with factory() as db:
+        connection = db.connection()
+        for item in items:
+            try:
+                checked.append(_check_one(db, item))
+            except _Answered as answered:
+                checked.append(answered.response)
+            except FormworkError as error:
+                checked.append(error)
+        pending = [c for c in checked if isinstance(c, _Checked)]
+        stored = public_service.store_many(db, [c.draft for c in pending]) if pending else []
+        answers: dict[int, _Outcome] = {
+            id(one): one.answer(outcome) for one, outcome in zip(pending, stored, strict=False)
+        }
+        with _savepoints(db, connection) as in_savepoint:
+            for one in pending[len(stored) :]:  # from the start, after what is stored
+                submit = partial(_submit_one, db, one.item, counted=True)
+                answers[id(one)] = in_savepoint(submit)
+        db.commit()
+    return [answers[id(c)] if isinstance(c, _Checked) else c for c in checked]
+
+
+@contextmanager
+def _savepoints(
+    db: Session, connection: Connection
+) -> Iterator[Callable[[Callable[[], Response]], _Outcome]]:
+    """`in_savepoint(run)`: `run()` inside a savepoint; its answer, or its error rolled back."""
+    cursor = connection.connection.cursor()
+
+    def in_savepoint(run: Callable[[], Response]) -> _Outcome:
+        cursor.execute("SAVEPOINT submission")
+        try:
+            answer = run()
+            db.flush()
+        except Exception as error:
+            cursor.execute("ROLLBACK TO submission")
+            db.expunge_all()  # objects it loaded or changed are gone with it
+            return error.response if isinstance(error, _Answered) else error
+        finally:
+            cursor.execute("RELEASE submission")
+        return answer
+
+    try:
+        yield in_savepoint
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A submission that passed every check and waits to be stored."""
+
+    item: _Item
+    doc: Mapping[str, Any]
+    origin: str | None
+    draft: public_service.Draft
+
+    def answer(self, outcome: public_service.Outcome) -> Response:
+        return _stored(self.doc, outcome, self.item, self.origin)
+
+
+def _submit_one(db: Session, item: _Item, *, counted: bool = False) -> Response:
     """One submission inside the caller's transaction; raises its error, `_Answered` for a page."""
+    checked = _check_one(db, item, counted=counted)
+    if isinstance(checked, Response):
+        return checked
+    return checked.answer(public_service.store(db, checked.draft))
+
+
+def _check_one(db: Session, item: _Item, *, counted: bool = False) -> Response | _Checked:
+    """Everything but storing: the form, origin, rate limit, body, honeypot and validation.
+
+    Writes nothing. An answer that needs no write (a bot's honeypot, a replayed idempotency
+    key) comes back as the response. `counted`: the rate limiter already counted this one.
+    """
     request = item.request
     settings = _settings(request)
     version = _load_public(db, item.app, item.form)
@@ -422,11 +508,12 @@ def _submit_one(db: Session, item: _Item) -> Response:
             "per_minute", DEFAULT_PER_MINUTE
         )
     )
-    request.app.state.rate_limiter.hit(
-        f"public:{item.app}/{item.form}",
-        client_ip(request, settings.trusted_proxies),
-        limit=per_minute,
-    )
+    if not counted:
+        request.app.state.rate_limiter.hit(
+            f"public:{item.app}/{item.form}",
+            client_ip(request, settings.trusted_proxies),
+            limit=per_minute,
+        )
     raw = parse_body(request.headers.get("content-type", ""), item.body, version.doc)
     field_key = str(raw.pop(IDEMPOTENCY_FIELD, "") or "")  # never a record value
     key = (request.headers.get("idempotency-key") or field_key)[:128] or None
@@ -435,7 +522,7 @@ def _submit_one(db: Session, item: _Item) -> Response:
         return _success(version.doc, None, "accepted", item, origin)
     _fill_referrer(request, version.doc, raw)
     try:
-        outcome = public_service.submit(
+        checked = public_service.check(
             db, form=version, raw=raw, idempotency_key=key, locale=item.locale, now=now_utc()
         )
     except InvalidInput as error:
@@ -458,8 +545,16 @@ def _submit_one(db: Session, item: _Item) -> Response:
         raise _Answered(
             HTMLResponse(html, status_code=422, headers=_cors_headers(origin))
         ) from error
+    if isinstance(checked, public_service.Outcome):  # a replayed idempotency key
+        return _stored(version.doc, checked, item, origin)
+    return _Checked(item, version.doc, origin, checked)
+
+
+def _stored(
+    doc: Mapping[str, Any], outcome: public_service.Outcome, item: _Item, origin: str | None
+) -> Response:
     status = "duplicate" if outcome.replayed else outcome.outcome
-    return _success(version.doc, outcome.record_id, status, item, origin)
+    return _success(doc, outcome.record_id, status, item, origin)
 
 
 def _fill_referrer(request: Request, doc: Mapping[str, Any], raw: dict[str, Any]) -> None:

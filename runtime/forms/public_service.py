@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from runtime.db.prepared import Prepared
+from runtime.db.prepared import InsertMany, Prepared, pipelined
 from runtime.errors import InvalidInput, Problem
+from runtime.records import bulk
 from runtime.records import service as records
 from runtime.records.models import PublicSubmission
 
@@ -39,6 +40,8 @@ _INSERT_SUBMISSION = Prepared(
         "created_at",
     ),
 )
+
+_INSERT_SUBMISSIONS = InsertMany(PublicSubmission, columns=_INSERT_SUBMISSION.columns or ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,26 @@ def payload_hash(raw: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A checked submission not stored yet: its canonical data and how to store it."""
+
+    form: records.FormVersion
+    raw: Mapping[str, Any]
+    data: dict[str, Any]
+    idempotency_key: str | None
+    digest: str
+    writable: frozenset[str]
+    locale: str
+    now: datetime
+
+    @property
+    def policy(self) -> str:
+        """What a duplicate of an existing record does: create, skip or update."""
+        dedupe = (self.form.doc.get("public") or {}).get("dedupe") or {}
+        return str(dedupe.get("policy", "create"))
+
+
 def submit(
     db: Session,
     *,
@@ -114,6 +137,23 @@ def submit(
     now: datetime,
 ) -> Outcome:
     """Store one public submission exactly once per idempotency key."""
+    checked = check(db, form=form, raw=raw, idempotency_key=idempotency_key, locale=locale, now=now)
+    return checked if isinstance(checked, Outcome) else store(db, checked)
+
+
+def check(
+    db: Session,
+    *,
+    form: records.FormVersion,
+    raw: Mapping[str, Any],
+    idempotency_key: str | None,
+    locale: str,
+    now: datetime,
+) -> Outcome | Draft:
+    """Validate a submission (`InvalidInput` with every problem); writes nothing.
+
+    An idempotency key seen before answers with that submission's outcome instead.
+    """
     digest = payload_hash(raw) if idempotency_key else ""
     if idempotency_key:
         earlier = _EARLIER.first(
@@ -129,15 +169,20 @@ def submit(
                     [Problem("idempotency_key_reused", message, field="Idempotency-Key")],
                 )
             return Outcome(earlier_record, earlier_outcome, replayed=True)
-    writable = set(public_fields(form.doc)) | set(capture_targets(form.doc).values())
+    writable = frozenset(public_fields(form.doc)) | set(capture_targets(form.doc).values())
     # Validate once; the same canonical data finds duplicates and becomes the record.
-    data = records.check_new(db, form=form, raw=raw, now=now, locale=locale, writable=writable)
-    existing = records.find_by_keys(db, form=form, data=data)
-    policy = ((form.doc.get("public") or {}).get("dedupe") or {}).get("policy", "create")
-    if existing is not None and policy == "skip":
+    data = records.check_new(db, form=form, raw=raw, now=now, locale=locale, writable=set(writable))
+    return Draft(form, raw, data, idempotency_key, digest, writable, locale, now)
+
+
+def store(db: Session, draft: Draft) -> Outcome:
+    """Store a checked submission: a new record, or the duplicate's as the form's policy says."""
+    form, now = draft.form, draft.now
+    existing = records.find_by_keys(db, form=form, data=draft.data)
+    if existing is not None and draft.policy == "skip":
         outcome = Outcome(existing.id, "skipped")
-    elif existing is not None and policy == "update":
-        changes = {k: v for k, v in raw.items() if v not in (None, "", [])}
+    elif existing is not None and draft.policy == "update":
+        changes = {k: v for k, v in draft.raw.items() if v not in (None, "", [])}
         records.update_record(
             db,
             record=existing,
@@ -145,25 +190,66 @@ def submit(
             expected_version=None,
             actor=None,
             now=now,
-            locale=locale,
+            locale=draft.locale,
             via="public_form",
-            writable=writable,
+            writable=set(draft.writable),
         )
         outcome = Outcome(existing.id, "updated")
     else:
-        record_id = records.insert_data(db, form=form, data=data, now=now, via="public_form")
+        record_id = records.insert_data(db, form=form, data=draft.data, now=now, via="public_form")
         outcome = Outcome(record_id, "created")
-    if idempotency_key:
-        _INSERT_SUBMISSION.run(
-            db.connection(),
-            {
-                "app_key": form.app_key,
-                "form_key": form.form_key,
-                "idempotency_key": idempotency_key,
-                "payload_sha256": digest,
-                "record_id": outcome.record_id,
-                "outcome": outcome.outcome,
-                "created_at": now,
-            },
-        )
+    if draft.idempotency_key:
+        _INSERT_SUBMISSION.run(db.connection(), _submission_row(draft, outcome))
     return outcome
+
+
+def store_many(db: Session, drafts: Sequence[Draft]) -> list[Outcome]:
+    """Store the new records of a batch together (PostgreSQL; `runtime.records.bulk`).
+
+    Takes the longest prefix of `drafts` in which every draft creates a record — no existing
+    duplicate under a skip or update policy, no duplicate of an earlier draft of the batch, no
+    idempotency key an earlier draft carries — and writes it with one statement per table;
+    returns one outcome per draft taken. The caller submits the rest again from the start, one
+    by one and in order (`submit`), so each sees everything stored before it, as if all had
+    come one at a time.
+    """
+    items = [bulk.NewRecord(d.form, d.data, d.now) for d in drafts]
+    existing, ids = bulk.look_up(db, items)
+    claimed: set[tuple[str, str, str, str]] = set()
+    keys: set[tuple[str, str, str]] = set()
+    taken: list[Draft] = []
+    for draft, item, found in zip(drafts, items, existing, strict=True):
+        lookups = bulk.lookup_claims(item)
+        key = (draft.form.app_key, draft.form.form_key, draft.idempotency_key or "")
+        if draft.policy != "create" and (found is not None or lookups & claimed):
+            break
+        if draft.idempotency_key and key in keys:
+            break
+        claimed |= lookups
+        keys.add(key)
+        taken.append(draft)
+    ids = ids[: len(taken)]
+    rows = bulk.rows_for(db, items[: len(taken)], ids, via="public_form")
+    outcomes = [Outcome(record_id, "created") for record_id in ids]
+    submissions = [
+        _submission_row(draft, outcome)
+        for draft, outcome in zip(taken, outcomes, strict=True)
+        if draft.idempotency_key
+    ]
+    connection = db.connection()
+    with pipelined(connection):
+        bulk.write(db, rows)
+        _INSERT_SUBMISSIONS.run(connection, submissions)
+    return outcomes
+
+
+def _submission_row(draft: Draft, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "app_key": draft.form.app_key,
+        "form_key": draft.form.form_key,
+        "idempotency_key": draft.idempotency_key,
+        "payload_sha256": draft.digest,
+        "record_id": outcome.record_id,
+        "outcome": outcome.outcome,
+        "created_at": draft.now,
+    }

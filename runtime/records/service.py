@@ -39,10 +39,10 @@ _FORM_ROW = select(*store.STAMP_COLUMNS).where(
 )
 _LATEST_FORM = Prepared(_FORM_ROW.order_by(Definition.version.desc()).limit(1))
 _FORM_VERSION = Prepared(_FORM_ROW.where(Definition.version == bindparam("version")))
-_INSERT_EVENT = Prepared(
+INSERT_AUDIT = Prepared(
     insert(RecordEvent), columns=("record_id", "kind", "actor_id", "via", "changes", "at")
 )
-_RECORD_COLUMNS = (
+RECORD_COLUMNS = (
     "app_key",
     "form_key",
     "form_version",
@@ -54,11 +54,11 @@ _RECORD_COLUMNS = (
     "updated_at",
     "deleted_at",
 )
-_INSERT_RECORD = Prepared(insert(Record).returning(Record.id), columns=_RECORD_COLUMNS)
-_INSERT_KEYS = Prepared(
+_INSERT_RECORD = Prepared(insert(Record).returning(Record.id), columns=RECORD_COLUMNS)
+INSERT_KEYS = Prepared(
     insert(RecordKey), columns=("record_id", "app_key", "form_key", "field_key", "value")
 )
-_INSERT_FILE_LINKS = Prepared(
+INSERT_FILE_LINKS = Prepared(
     insert(FileLink), columns=("file_id", "record_id", "field_key", "task_id")
 )
 _COMPILED: dict[tuple[str, store.Stamp], FormVersion] = {}
@@ -343,8 +343,25 @@ def _insert(
     via: str,
 ) -> tuple[int, dict[str, Any]]:
     """INSERT … RETURNING the record, its lookup keys and its audit entry."""
+    values = new_record_values(db, form, data, actor_id, now)
+    conn = db.connection()
+    record_id = int(_INSERT_RECORD.scalar(conn, values))
+    # The record's keys, file links, audit entry and event need no answer: on PostgreSQL they
+    # go in one round trip (the pipeline), not four.
+    with pipelined(conn):
+        _write_keys(db, form, record_id, data, replace=False)
+        _write_file_links(db, form, record_id, data, replace=False)
+        _audit(db, record_id, "created", actor_id, via, creation_changes(data), now)
+        _event(db, form, record_id, "record_created", actor_id, {"via": via}, now)
+    return record_id, values
+
+
+def new_record_values(
+    db: Session, form: FormVersion, data: dict[str, Any], actor_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The columns of a new record from validated `data` (serial numbers are taken here)."""
     _fill_serials(db, form, data, now)
-    values = {
+    return {
         "app_key": form.app_key,
         "form_key": form.form_key,
         "form_version": form.version,
@@ -356,17 +373,11 @@ def _insert(
         "updated_at": now,
         "deleted_at": None,
     }
-    conn = db.connection()
-    record_id = int(_INSERT_RECORD.scalar(conn, values))
-    changes = _diff({}, {k: v for k, v in data.items() if v is not None})
-    # The record's keys, file links, audit entry and event need no answer: on PostgreSQL they
-    # go in one round trip (the pipeline), not four.
-    with pipelined(conn):
-        _write_keys(db, form, record_id, data, replace=False)
-        _write_file_links(db, form, record_id, data, replace=False)
-        _audit(db, record_id, "created", actor_id, via, changes, now)
-        _event(db, form, record_id, "record_created", actor_id, {"via": via}, now)
-    return record_id, values
+
+
+def creation_changes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The audit entry of a creation: every value set, from nothing."""
+    return _diff({}, {k: v for k, v in data.items() if v is not None})
 
 
 def _event(
@@ -425,17 +436,25 @@ def _audit(
     now: datetime,
 ) -> None:
     # A Core insert: audit rows are never read back in the same unit of work.
-    _INSERT_EVENT.run(
-        db.connection(),
-        {
-            "record_id": record_id,
-            "kind": kind,
-            "actor_id": actor_id,
-            "via": via,
-            "changes": changes,
-            "at": now,
-        },
-    )
+    INSERT_AUDIT.run(db.connection(), audit_row(record_id, kind, actor_id, via, changes, now))
+
+
+def audit_row(
+    record_id: int,
+    kind: str,
+    actor_id: int | None,
+    via: str,
+    changes: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "record_id": record_id,
+        "kind": kind,
+        "actor_id": actor_id,
+        "via": via,
+        "changes": changes,
+        "at": now,
+    }
 
 
 def lookup_fields(doc: Mapping[str, Any]) -> tuple[str, ...]:
@@ -447,40 +466,58 @@ def lookup_fields(doc: Mapping[str, Any]) -> tuple[str, ...]:
 def _write_keys(
     db: Session, form: FormVersion, record_id: int, data: Mapping[str, Any], *, replace: bool
 ) -> None:
-    fields = lookup_fields(form.doc)
     if replace:
         db.execute(delete(RecordKey).where(RecordKey.record_id == record_id))
-    rows = [
+    rows = key_rows(form, record_id, data)
+    if rows:
+        INSERT_KEYS.run_many(db.connection(), rows)
+
+
+def key_rows(form: FormVersion, record_id: int, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `record_keys` rows of a record: one per lookup field with a value."""
+    return [
         {
             "record_id": record_id,
             "app_key": form.app_key,
             "form_key": form.form_key,
             "field_key": field,
-            "value": str(data[field])[:255],
+            "value": value,
         }
-        for field in fields
+        for field, value in lookup_pairs(form, data)
+    ]
+
+
+def lookup_pairs(form: FormVersion, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, stored value) of each lookup field `data` fills."""
+    return [
+        (field, str(data[field])[:255])
+        for field in lookup_fields(form.doc)
         if data.get(field) not in (None, "", [])
     ]
-    if rows:
-        _INSERT_KEYS.run_many(db.connection(), rows)
 
 
 def _write_file_links(
     db: Session, form: FormVersion, record_id: int, data: Mapping[str, Any], *, replace: bool
 ) -> None:
     """Link the files the record's attachment fields name (downloads follow the links)."""
-    fields = form.attachment_keys
-    if not fields:
+    if not form.attachment_keys:
         return
     if replace:
         db.execute(delete(FileLink).where(FileLink.record_id == record_id))
-    rows = [
+    rows = file_link_rows(form, record_id, data)
+    if rows:
+        INSERT_FILE_LINKS.run_many(db.connection(), rows)
+
+
+def file_link_rows(
+    form: FormVersion, record_id: int, data: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The `file_links` rows of a record: one per file its attachment fields name."""
+    return [
         {"file_id": str(item["id"]), "record_id": record_id, "field_key": field, "task_id": None}
-        for field in fields
+        for field in form.attachment_keys
         for item in data.get(field) or []
     ]
-    if rows:
-        _INSERT_FILE_LINKS.run_many(db.connection(), rows)
 
 
 def attachment_fields(doc: Mapping[str, Any]) -> tuple[str, ...]:
@@ -489,11 +526,7 @@ def attachment_fields(doc: Mapping[str, Any]) -> tuple[str, ...]:
 
 def find_by_keys(db: Session, *, form: FormVersion, data: Mapping[str, Any]) -> Record | None:
     """The oldest live record sharing any lookup value with `data`."""
-    pairs = [
-        (field, str(data[field])[:255])
-        for field in lookup_fields(form.doc)
-        if data.get(field) not in (None, "", [])
-    ]
+    pairs = lookup_pairs(form, data)
     if not pairs:
         return None
     params: dict[str, Any] = {"app": form.app_key, "form": form.form_key}

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from runtime.db.prepared import Prepared, pipelined
+from runtime.db.prepared import InsertMany, Prepared, pipelined
 from runtime.definitions.models import Definition
 from runtime.records.models import PublicSubmission, Record, RecordEvent, RecordKey
 
@@ -201,3 +201,55 @@ def test_the_statement_that_opens_a_transaction_really_opens_it(seeded) -> None:
         transaction.rollback()
         assert count.scalar(conn, {}) == before
         conn.rollback()
+
+
+INSERT_RECORDS = InsertMany(Record, columns=RECORD_COLUMNS)
+
+
+def test_insert_many_writes_every_row_with_the_column_types(db: Session) -> None:
+    """One statement for all rows on PostgreSQL (arrays unnested), executemany elsewhere."""
+    rows = [
+        record_values(name="张三", score=12, quote='他说"好"'),
+        {**record_values(), "data": {"tags": ["甲", "乙"]}, "owner_id": None},
+        {**record_values(name="王五"), "deleted_at": datetime(2026, 11, 23, tzinfo=UTC)},
+    ]
+    before = db.scalar(select(func.max(Record.id))) or 0
+    INSERT_RECORDS.run(db.connection(), rows)
+    INSERT_RECORDS.run(db.connection(), [])  # nothing to write: no statement at all
+    written = db.scalars(select(Record).where(Record.id > before).order_by(Record.id)).all()
+    assert [r.data for r in written] == [
+        {"name": "张三", "score": 12, "quote": '他说"好"'},
+        {"tags": ["甲", "乙"]},
+        {"name": "王五"},
+    ]
+    assert {r.created_at for r in written} == {datetime(2026, 11, 22, 8, 30, tzinfo=UTC)}
+    assert [r.deleted_at for r in written] == [None, None, datetime(2026, 11, 23, tzinfo=UTC)]
+    assert all(r.owner_id is None for r in written)
+
+
+def test_insert_many_inside_a_pipeline_raises_a_sqlalchemy_error_when_the_block_ends(
+    db: Session,
+) -> None:
+    submissions = InsertMany(
+        PublicSubmission,
+        columns=(
+            "app_key",
+            "form_key",
+            "idempotency_key",
+            "payload_sha256",
+            "record_id",
+            "outcome",
+            "created_at",
+        ),
+    )
+    row = {
+        "app_key": "crm",
+        "form_key": "lead",
+        "idempotency_key": "twice-in-one-statement",
+        "payload_sha256": "0" * 64,
+        "record_id": None,
+        "outcome": "created",
+        "created_at": datetime(2026, 11, 22, tzinfo=UTC),
+    }
+    with pytest.raises(IntegrityError), pipelined(db.connection()):
+        submissions.run(db.connection(), [row, row])
