@@ -53,6 +53,7 @@ def configure(app: FastAPI, settings: Settings) -> None:
     app.state.rate_limiter = RateLimiter()
     app.state.metrics = ops.Metrics()
     errors.install(app)
+    app.add_middleware(public_api.SubmitLane)  # inside the metrics: its requests are timed
     app.add_middleware(ops.MetricsMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     # The public form routes come first: routes are matched in order, and the public submit is

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+import pytest
 from sqlalchemy import func, select
 
 from runtime.records.models import Record
@@ -172,3 +176,37 @@ def test_deleted_lead_is_not_a_duplicate(client, admin_headers):
     again = client.post(FORM, json=LEAD).json()
     assert again["outcome"] == "created"
     assert again["id"] != first["id"]
+
+
+def test_the_submit_lane_keeps_the_route_for_metrics_and_leaves_other_paths_to_the_router(
+    client,
+):
+    assert client.post(FORM, json=LEAD).status_code == 201
+    assert client.post("/f/crm/no_such_form", json=LEAD).status_code == 404
+    assert client.post("/f/crm/Bad-Name!", json=LEAD).json()["errors"][0]["code"] == (
+        "definition_not_found"
+    )
+    # Not the submit's path: the router answers as it always did.
+    assert client.post(FORM + "/", json=LEAD, follow_redirects=False).status_code == 307
+    assert client.post(FORM + "/embed.js", json=LEAD).status_code == 405
+    assert client.get(FORM).status_code == 200
+    text = client.get("/metrics").text
+    route = 'method="POST",route="/f/{app}/{form}"'
+    assert f'formwork_http_requests_total{{{route},status="201"}} 1' in text
+    assert f'formwork_http_requests_total{{{route},status="404"}} 2' in text
+
+
+def test_an_error_with_a_handler_is_answered_by_the_apps_handler_on_the_lane(app):
+    """What escapes `submit_form` meets the app's exception handlers, as behind the router."""
+    from sqlalchemy.exc import IntegrityError
+    from starlette.requests import Request
+
+    from runtime.forms.public_api import _handled
+
+    request = Request({"type": "http", "app": app, "method": "POST", "path": FORM, "headers": []})
+    error = IntegrityError("INSERT …", {}, Exception("duplicate key"))
+    response = asyncio.run(_handled(request, error))
+    assert response.status_code == 409
+    assert json.loads(response.body)["errors"][0]["code"] == "conflict"
+    with pytest.raises(ZeroDivisionError):  # no handler: on to the server-error middleware
+        asyncio.run(_handled(request, ZeroDivisionError()))
