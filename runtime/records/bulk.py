@@ -38,7 +38,7 @@ _LOOK_UP = Prepared(
         "AND rk.field_key = k.field_key AND rk.value = k.value "
         "GROUP BY k.ord "
         "UNION ALL "
-        "SELECT -1, nextval(pg_get_serial_sequence('records', 'id')) "
+        "SELECT -1, nextval((SELECT pg_get_serial_sequence('records', 'id'))) "
         "FROM generate_series(1, :count)"
     ).columns(column("ord", Integer), column("record_id", Integer))
 )
