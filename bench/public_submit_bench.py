@@ -1,6 +1,9 @@
 """Public lead submit through a real `formwork serve` vs. a bare baseline; prints figures.
 
-Usage: python bench/public_submit_bench.py [--requests 400] [--postgres URL]
+Usage: python bench/public_submit_bench.py [--postgres URL] [--rounds 3] [--seconds 8]
+
+Every server is started first; each round measures them all in turn at concurrency 1 and 16,
+and a ratio is the median over rounds of the two rates of one round.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -113,17 +117,6 @@ def load_wrk(url: str, seconds: int, concurrency: int, offset: int) -> tuple[flo
     return rate, percentile("50"), percentile("99")
 
 
-def report(label: str, elapsed: float, latencies: list[float]) -> float:
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    throughput = len(latencies) / elapsed
-    print(
-        f"{label:<38} {throughput:8.1f} req/s   p50 {statistics.median(ordered) * 1000:6.1f} ms"
-        f"   p99 {p99 * 1000:6.1f} ms"
-    )
-    return throughput
-
-
 def start_formwork(
     database_url: str, workers: int = 1, *, automations: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -185,37 +178,60 @@ def start_baseline(
     return process, f"http://127.0.0.1:{port}/submit"
 
 
-def run(label: str, url: str, total: int, offset: int) -> dict[int, float]:
-    if shutil.which("wrk") and not PYTHON_CLIENT:
-        return run_wrk(label, url, offset)
-    out = {}
-    for concurrency in (1, 16):
-        # Warm up at the measured concurrency, so pools have opened their connections.
-        asyncio.run(load(url, 4 * concurrency, concurrency, offset + 900_000 + concurrency * 100))
-        elapsed, latencies = asyncio.run(
-            load(url, total, concurrency, offset + concurrency * 10_000)
-        )
-        out[concurrency] = report(f"{label} c={concurrency}", elapsed, latencies)
-    return out
+@dataclass
+class Target:
+    """One server under load and what each round measured of it, per concurrency."""
 
+    label: str
+    url: str
+    process: subprocess.Popen[bytes]
+    offset: int = 0
+    rounds: dict[int, list[tuple[float, float, float, str]]] = field(default_factory=dict)
 
-def run_wrk(label: str, url: str, offset: int) -> dict[int, float]:
-    out = {}
-    for concurrency in (1, 16):
-        load_wrk(url, 2, concurrency, offset + 50_000_000 + concurrency)  # warm up
-        before = group_commits(url)
-        rate, p50, p99 = load_wrk(url, WRK_SECONDS, concurrency, offset + concurrency * 10_000)
-        after = group_commits(url)
-        batches = ""
-        if before and after and after[0] > before[0]:
-            per = (after[1] - before[1]) / (after[0] - before[0])
-            batches = f"   {per:4.1f} per commit"
+    def measure(self, concurrency: int, total: int) -> None:
+        """One round: warm up, then measure; each wrk run numbers its leads afresh."""
+        if shutil.which("wrk") and not PYTHON_CLIENT:
+            load_wrk(self.url, 2, concurrency, self._next_offset())
+            before = group_commits(self.url)
+            rate, p50, p99 = load_wrk(self.url, WRK_SECONDS, concurrency, self._next_offset())
+            after = group_commits(self.url)
+            batches = ""
+            if before and after and after[0] > before[0]:
+                per = (after[1] - before[1]) / (after[0] - before[0])
+                batches = f"{per:4.1f} per commit"
+        else:
+            asyncio.run(load(self.url, 4 * concurrency, concurrency, self._next_offset()))
+            elapsed, latencies = asyncio.run(
+                load(self.url, total, concurrency, self._next_offset())
+            )
+            ordered = sorted(latencies)
+            rate = len(latencies) / elapsed
+            p50 = statistics.median(ordered) * 1000
+            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+            batches = "(httpx)"
+        self.rounds.setdefault(concurrency, []).append((rate, p50, p99, batches))
+
+    def _next_offset(self) -> int:
+        # Leads of one run never share a phone with another run's (the lead form updates
+        # duplicates): wrk numbers each thread's leads from offset + thread × 1,000,000.
+        self.offset += 3_000_000
+        return self.offset
+
+    def report(self, concurrency: int) -> None:
+        runs = self.rounds[concurrency]
+        rates = [r[0] for r in runs]
+        worst = max(r[2] for r in runs)
         print(
-            f"{label + f' c={concurrency}':<38} {rate:8.1f} req/s   p50 {p50:6.1f} ms"
-            f"   p99 {p99:6.1f} ms   (wrk){batches}"
+            f"{self.label + f' c={concurrency}':<40} {statistics.median(rates):8.1f} req/s"
+            f"   p50 {statistics.median(r[1] for r in runs):6.1f} ms"
+            f"   p99 {statistics.median(r[2] for r in runs):6.1f} ms (worst {worst:.1f})"
+            f"   rounds {'/'.join(f'{x:.0f}' for x in rates)}   {runs[-1][3]}"
         )
-        out[concurrency] = rate
-    return out
+
+    def ratio(self, base: Target, concurrency: int) -> float:
+        """The median over rounds of this target's rate / the base's, both in the same round."""
+        pairs = zip(self.rounds[concurrency], base.rounds[concurrency], strict=True)
+        return statistics.median(mine[0] / theirs[0] for mine, theirs in pairs)
 
 
 def group_commits(url: str) -> tuple[float, float] | None:
@@ -250,7 +266,7 @@ def fresh_database(url: str, suffix: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=400, help="per round, with --python-client")
     parser.add_argument("--postgres", default=os.environ.get("FORMWORK_BENCH_POSTGRES_URL"))
     parser.add_argument("--pg-workers", type=int, default=1, help="formwork serve --workers")
     parser.add_argument(
@@ -258,7 +274,8 @@ def main() -> None:
         action="store_true",
         help="load with httpx in Python even when wrk is installed",
     )
-    parser.add_argument("--seconds", type=int, default=10, help="wrk run length")
+    parser.add_argument("--seconds", type=int, default=8, help="wrk run length")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each server")
     parser.add_argument(
         "--automations",
         action="store_true",
@@ -269,47 +286,62 @@ def main() -> None:
     PYTHON_CLIENT, WRK_SECONDS = args.python_client, args.seconds
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        baseline, baseline_url = start_baseline(folder)
+        targets: list[Target] = []
         try:
-            base = run("baseline FastAPI+jsonschema+SQLite", baseline_url, args.requests, 0)
-        finally:
-            baseline.terminate()
-        targets = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}", 1, False)]
-        if args.automations:
-            targets.append(("SQLite + automations", f"sqlite:///{folder / 'fa.db'}", 1, True))
-        if args.postgres:
-            label = "formwork PostgreSQL" + (
-                f" ×{args.pg_workers} workers" if args.pg_workers > 1 else ""
-            )
-            targets.append((label, args.postgres, args.pg_workers, False))
+            # Every server is started first and the rounds go through them in turn, so each
+            # ratio compares runs minutes apart at most: this machine's speed drifts by a
+            # third over a few minutes, and a ratio of runs far apart measured the drift.
+            targets.append(Target("baseline FastAPI+jsonschema+SQLite", *_baseline(folder)))
+            base = targets[0]
+            plan = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}", 1, False)]
             if args.automations:
-                targets.append(
-                    ("PostgreSQL + automations", fresh_database(args.postgres, "_auto"), 1, True)
+                plan.append(("SQLite + automations", f"sqlite:///{folder / 'fa.db'}", 1, True))
+            pg_base: Target | None = None
+            if args.postgres:
+                # Context, not the goal: the same bare app writing to PostgreSQL instead.
+                bare = _baseline(folder, fresh_database(args.postgres, "_bare"))
+                pg_base = Target("bare FastAPI+jsonschema+PostgreSQL", *bare)
+                targets.append(pg_base)
+                label = "formwork PostgreSQL" + (
+                    f" ×{args.pg_workers} workers" if args.pg_workers > 1 else ""
                 )
-        pg_base: dict[int, float] = {}
-        if args.postgres:
-            # Context, not the goal: the same bare app writing to PostgreSQL instead.
-            bare_pg, bare_pg_url = start_baseline(folder, fresh_database(args.postgres, "_bare"))
-            try:
-                pg_base = run("bare FastAPI+jsonschema+PostgreSQL", bare_pg_url, args.requests, 0)
-            finally:
-                bare_pg.terminate()
-        for label, url, workers, automations in targets:
-            process, form_url = start_formwork(url, workers, automations=automations)
-            try:
-                figures = run(label, form_url, args.requests, 1_000_000)
-            finally:
-                process.terminate()
-            for concurrency, throughput in figures.items():
-                print(
-                    f"ratio {label} / baseline at c={concurrency}: "
-                    f"{throughput / base[concurrency]:.2f}"
+                plan.append(
+                    (label, fresh_database(args.postgres, "_submit"), args.pg_workers, False)
                 )
-                if "PostgreSQL" in label and pg_base:
+                if args.automations:
+                    auto = fresh_database(args.postgres, "_auto")
+                    plan.append(("PostgreSQL + automations", auto, 1, True))
+            for label, url, workers, automations in plan:
+                process, form_url = start_formwork(url, workers, automations=automations)
+                targets.append(Target(label, form_url, process))
+            for _round in range(args.rounds):
+                for concurrency in (1, 16):
+                    for target in targets:
+                        target.measure(concurrency, args.requests)
+            for concurrency in (1, 16):
+                for target in targets:
+                    target.report(concurrency)
+            for concurrency in (1, 16):
+                for target in targets[1:]:
+                    if target is pg_base:
+                        continue
                     print(
-                        f"  (context: / bare PostgreSQL insert at c={concurrency}: "
-                        f"{throughput / pg_base[concurrency]:.2f})"
+                        f"ratio {target.label} / baseline at c={concurrency}: "
+                        f"{target.ratio(base, concurrency):.2f}"
                     )
+                    if "PostgreSQL" in target.label and pg_base is not None:
+                        print(
+                            f"  (context: / bare PostgreSQL insert at c={concurrency}: "
+                            f"{target.ratio(pg_base, concurrency):.2f})"
+                        )
+        finally:
+            for target in targets:
+                target.process.terminate()
+
+
+def _baseline(folder: Path, postgres: str | None = None) -> tuple[str, subprocess.Popen[bytes]]:
+    process, url = start_baseline(folder, postgres)
+    return url, process
 
 
 if __name__ == "__main__":
