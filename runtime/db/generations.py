@@ -38,9 +38,32 @@ def _memo_key(scope: str) -> str:
 
 @event.listens_for(Engine, "rollback_savepoint")
 def _forget_tokens(connection: Connection, _name: Any, _context: Any) -> None:
-    """A change undone to a savepoint may have stamped a token: read it again."""
-    for key in [k for k in connection.info if str(k).startswith("generation_token:")]:
+    forget(connection)
+
+
+def forget(connection: Connection) -> None:
+    """What this transaction remembered (tokens, `transaction_memo`): a change undone to a
+    savepoint may have stamped a token or written a row a memo names. Read them again."""
+    for key in [k for k in connection.info if str(k).startswith(_MEMO_PREFIXES)]:
         del connection.info[key]
+
+
+_MEMO_PREFIXES = ("generation_token:", "transaction_memo:")
+
+
+def transaction_memo(connection: Connection, name: str) -> dict[Hashable, Any]:
+    """A dict kept for the current transaction of `connection` only (empty in the next one,
+    and after a rollback to a savepoint): for rows a transaction may read many times."""
+    transaction = connection.get_transaction()
+    key = f"transaction_memo:{name}"
+    found = connection.info.get(key)
+    if found is not None and transaction is not None and found[0]() is transaction:
+        memo: dict[Hashable, Any] = found[1]
+        return memo
+    memo = {}
+    if transaction is not None:
+        connection.info[key] = (weakref.ref(transaction), memo)
+    return memo
 
 
 def watch(scope: str, models: tuple[type, ...]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from runtime.db import generations
 from runtime.db.prepared import Prepared, store_versioned
 from runtime.db.types import iso_utc
 from runtime.definitions import store
@@ -579,10 +580,16 @@ _DEFINITION_STAMP = Prepared(select(*store.STAMP_COLUMNS).where(Definition.id ==
 
 def definition_of(db: Session, *, instance: FlowInstance) -> Mapping[str, Any]:
     """The definition version the instance runs (its document cached per published row)."""
-    row = _DEFINITION_STAMP.first(db.connection(), {"id": instance.definition_id})
-    if row is None:
-        raise NotFound("definition_not_found", f"No definition {instance.definition_id}.")
-    return store.published_doc(db, stamp=store.Stamp(*row))
+    connection = db.connection()
+    # A batch of timers or events steps many instances of one version: one read per transaction.
+    memo = generations.transaction_memo(connection, "flow_definitions")
+    found: Mapping[str, Any] | None = memo.get(instance.definition_id)
+    if found is None:
+        row = _DEFINITION_STAMP.first(connection, {"id": instance.definition_id})
+        if row is None:
+            raise NotFound("definition_not_found", f"No definition {instance.definition_id}.")
+        found = memo[instance.definition_id] = store.published_doc(db, stamp=store.Stamp(*row))
+    return found
 
 
 OPEN_STATUSES = ("running", "returned")

@@ -9,8 +9,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
@@ -18,13 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.db.engine import is_lock_busy
+from runtime.db.savepoints import savepoint
 from runtime.errors import (
     FormworkError,
     InvalidInput,
@@ -430,7 +429,7 @@ def _run_batch(
     outcomes: list[_Outcome] = []
     with factory() as db:
         try:
-            connection = db.connection()  # begins the transaction (SQLite: takes the write lock)
+            db.connection()  # begins the transaction (SQLite: takes the write lock)
         except OperationalError as error:
             if on_loop and is_lock_busy(error):
                 raise _LockBusy from error
@@ -445,9 +444,8 @@ def _run_batch(
                 db.rollback()
                 return [error]
         else:
-            with _savepoints(db, connection) as in_savepoint:
-                for item in items:
-                    outcomes.append(in_savepoint(partial(_submit_one, db, item, counted=counted)))
+            for item in items:
+                outcomes.append(_in_savepoint(db, partial(_submit_one, db, item, counted=counted)))
         db.commit()
     return outcomes
 
@@ -472,7 +470,7 @@ def _run_set_batch(factory: sessionmaker[Session], items: list[_Item]) -> list[_
 def _store_together(factory: sessionmaker[Session], items: list[_Item]) -> list[_Outcome]:
     checked: list[_Outcome | _Checked] = []
     with factory() as db:
-        connection = db.connection()
+        db.connection()
         for item in items:
             try:
                 checked.append(_check_one(db, item))
@@ -485,38 +483,22 @@ def _store_together(factory: sessionmaker[Session], items: list[_Item]) -> list[
         answers: dict[int, _Outcome] = {
             id(one): one.answer(outcome) for one, outcome in zip(pending, stored, strict=False)
         }
-        with _savepoints(db, connection) as in_savepoint:
-            for one in pending[len(stored) :]:  # from the start, after what is stored
-                submit = partial(_submit_one, db, one.item, counted=True)
-                answers[id(one)] = in_savepoint(submit)
+        for one in pending[len(stored) :]:  # from the start, after what is stored
+            submit = partial(_submit_one, db, one.item, counted=True)
+            answers[id(one)] = _in_savepoint(db, submit)
         db.commit()
     return [answers[id(c)] if isinstance(c, _Checked) else c for c in checked]
 
 
-@contextmanager
-def _savepoints(
-    db: Session, connection: Connection
-) -> Iterator[Callable[[Callable[[], Response]], _Outcome]]:
-    """`in_savepoint(run)`: `run()` inside a savepoint; its answer, or its error rolled back."""
-    cursor = connection.connection.cursor()
-
-    def in_savepoint(run: Callable[[], Response]) -> _Outcome:
-        cursor.execute("SAVEPOINT submission")
-        try:
-            answer = run()
-            db.flush()
-        except Exception as error:
-            cursor.execute("ROLLBACK TO submission")
-            db.expunge_all()  # objects it loaded or changed are gone with it
-            return error.response if isinstance(error, _Answered) else error
-        finally:
-            cursor.execute("RELEASE submission")
-        return answer
-
+def _in_savepoint(db: Session, run: Callable[[], Response]) -> _Outcome:
+    """`run()` inside a savepoint: its answer, or its error with its writes rolled back."""
     try:
-        yield in_savepoint
-    finally:
-        cursor.close()
+        with savepoint(db):
+            return run()
+    except _Answered as answered:
+        return answered.response
+    except Exception as error:
+        return error
 
 
 @dataclass(frozen=True, slots=True)

@@ -351,3 +351,33 @@ def test_manual_flows_start_by_hand_once(client, admin_headers, rep_headers, ses
     again = client.post(f"{url}/account_check/start", headers=rep_headers)
     assert (again.status_code, again.json()["errors"][0]["code"]) == (409, "already_running")
     assert client.post(f"{url}/quote_approval/start", headers=rep_headers).status_code == 404
+
+
+def _instance_reads_while_firing(db: Session, quotes: int) -> tuple[int, int]:
+    """(timers fired, SELECTs of flow_instances) when the reminders of `quotes` quotes fire."""
+    from sqlalchemy import event
+
+    for _ in range(quotes):
+        quote(db, total_price="1000000", discount="0.7")
+    db.flush()
+    db.expire_all()  # nothing left over in the session from the set-up
+    engine = db.get_bind().engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "FROM flow_instances" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fired = scheduler.fire_due(db, now=NOW + timedelta(hours=9))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return fired, len(seen)
+
+
+def test_a_batch_of_timers_reads_its_instances_once_not_once_per_timer(db):
+    fired, reads = _instance_reads_while_firing(db, 4)
+    assert fired >= 4
+    # The batch's instances are read by one query and found in the session by every step.
+    assert reads == 1
