@@ -28,20 +28,17 @@ _EARLIER = Prepared(
         PublicSubmission.idempotency_key == bindparam("key"),
     )
 )
-_INSERT_SUBMISSION = Prepared(
-    insert(PublicSubmission),
-    columns=(
-        "app_key",
-        "form_key",
-        "idempotency_key",
-        "payload_sha256",
-        "record_id",
-        "outcome",
-        "created_at",
-    ),
+SUBMISSION_COLUMNS = (
+    "app_key",
+    "form_key",
+    "idempotency_key",
+    "payload_sha256",
+    "record_id",
+    "outcome",
+    "created_at",
 )
-
-_INSERT_SUBMISSIONS = InsertMany(PublicSubmission, columns=_INSERT_SUBMISSION.columns or ())
+_INSERT_SUBMISSION = Prepared(insert(PublicSubmission), columns=SUBMISSION_COLUMNS)
+_INSERT_SUBMISSIONS = InsertMany(PublicSubmission, columns=SUBMISSION_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,20 +122,6 @@ class Draft:
         """What a duplicate of an existing record does: create, skip or update."""
         dedupe = (self.form.doc.get("public") or {}).get("dedupe") or {}
         return str(dedupe.get("policy", "create"))
-
-
-def submit(
-    db: Session,
-    *,
-    form: records.FormVersion,
-    raw: Mapping[str, Any],
-    idempotency_key: str | None,
-    locale: str,
-    now: datetime,
-) -> Outcome:
-    """Store one public submission exactly once per idempotency key."""
-    checked = check(db, form=form, raw=raw, idempotency_key=idempotency_key, locale=locale, now=now)
-    return checked if isinstance(checked, Outcome) else store(db, checked)
 
 
 def check(

@@ -351,7 +351,7 @@ def _insert(
     with pipelined(conn):
         _write_keys(db, form, record_id, data, replace=False)
         _write_file_links(db, form, record_id, data, replace=False)
-        _audit(db, record_id, "created", actor_id, via, creation_changes(data), now)
+        _audit(db, audit_row(record_id, "created", actor_id, via, creation_changes(data), now))
         _event(db, form, record_id, "record_created", actor_id, {"via": via}, now)
     return record_id, values
 
@@ -426,17 +426,9 @@ def create_record(
     return insert_record(db, form=form, data=data, actor=actor, now=now, via=via)
 
 
-def _audit(
-    db: Session,
-    record_id: int,
-    kind: str,
-    actor_id: int | None,
-    via: str,
-    changes: list[dict[str, Any]],
-    now: datetime,
-) -> None:
+def _audit(db: Session, row: dict[str, Any]) -> None:
     # A Core insert: audit rows are never read back in the same unit of work.
-    INSERT_AUDIT.run(db.connection(), audit_row(record_id, kind, actor_id, via, changes, now))
+    INSERT_AUDIT.run(db.connection(), row)
 
 
 def audit_row(
@@ -624,7 +616,7 @@ def update_record(
     if any(change["field"] in form.attachment_keys for change in changes):
         _write_file_links(db, form, record.id, record.data, replace=True)
     actor_id = actor.id if actor else None
-    _audit(db, record.id, "updated", actor_id, via, changes, now)
+    _audit(db, audit_row(record.id, "updated", actor_id, via, changes, now))
     _event(db, form, record.id, "record_updated", actor_id, {"via": via, "changes": changes}, now)
     return record
 
@@ -653,7 +645,7 @@ def delete_record(
     db.flush()
     db.execute(delete(RecordKey).where(RecordKey.record_id == record.id))
     actor_id = actor.id if actor else None
-    _audit(db, record.id, "deleted", actor_id, "api", [], now)
+    _audit(db, audit_row(record.id, "deleted", actor_id, "api", [], now))
     _event(db, record, record.id, "record_deleted", actor_id, {"via": "api"}, now)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from runtime.db.prepared import InsertMany, Prepared, pipelined
 from runtime.definitions.models import Definition
+from runtime.forms import public_service
 from runtime.records.models import PublicSubmission, Record, RecordEvent, RecordKey
 
 RECORD_COLUMNS = (
@@ -230,18 +231,7 @@ def test_insert_many_writes_every_row_with_the_column_types(db: Session) -> None
 def test_insert_many_inside_a_pipeline_raises_a_sqlalchemy_error_when_the_block_ends(
     db: Session,
 ) -> None:
-    submissions = InsertMany(
-        PublicSubmission,
-        columns=(
-            "app_key",
-            "form_key",
-            "idempotency_key",
-            "payload_sha256",
-            "record_id",
-            "outcome",
-            "created_at",
-        ),
-    )
+    submissions = InsertMany(PublicSubmission, columns=public_service.SUBMISSION_COLUMNS)
     row = {
         "app_key": "crm",
         "form_key": "lead",
