@@ -32,10 +32,6 @@ _COUNTERS = table("serial_counters", column("scope", String), column("value", Bi
 MAX_ENTRIES = 256  # per engine and scope: apps × forms is small; past it the cache starts over
 
 
-def _memo_key(scope: str) -> str:
-    return f"generation_token:{scope}"
-
-
 @event.listens_for(Engine, "rollback_savepoint")
 def _forget_tokens(connection: Connection, _name: Any, _context: Any) -> None:
     forget(connection)
@@ -44,18 +40,19 @@ def _forget_tokens(connection: Connection, _name: Any, _context: Any) -> None:
 def forget(connection: Connection) -> None:
     """What this transaction remembered (tokens, `transaction_memo`): a change undone to a
     savepoint may have stamped a token or written a row a memo names. Read them again."""
-    for key in [k for k in connection.info if str(k).startswith(_MEMO_PREFIXES)]:
+    for key in [k for k in connection.info if str(k).startswith(_MEMO_PREFIX)]:
         del connection.info[key]
 
 
-_MEMO_PREFIXES = ("generation_token:", "transaction_memo:")
+_MEMO_PREFIX = "transaction_memo:"
+_TOKENS = "generation_tokens"  # the memo of the tokens a transaction read, by scope
 
 
 def transaction_memo(connection: Connection, name: str) -> dict[Hashable, Any]:
     """A dict kept for the current transaction of `connection` only (empty in the next one,
     and after a rollback to a savepoint): for rows a transaction may read many times."""
     transaction = connection.get_transaction()
-    key = f"transaction_memo:{name}"
+    key = f"{_MEMO_PREFIX}{name}"
     found = connection.info.get(key)
     if found is not None and transaction is not None and found[0]() is transaction:
         memo: dict[Hashable, Any] = found[1]
@@ -81,7 +78,7 @@ def watch(scope: str, models: tuple[type, ...]) -> None:
             .values(scope=scope, value=token)
             .on_conflict_do_update(index_elements=["scope"], set_={"value": token})
         )
-        connection.info.pop(_memo_key(scope), None)  # this transaction now sees the new one
+        transaction_memo(connection, _TOKENS).pop(scope, None)  # it sees the new one now
 
     event.listen(Session, "after_flush", stamp)
 
@@ -92,7 +89,6 @@ class TokenCache:
     def __init__(self, scope: str) -> None:
         self.scope = scope
         self._token = Prepared(select(_COUNTERS.c.value).where(_COUNTERS.c.scope == scope))
-        self._memo_key = _memo_key(scope)
         self._entries: weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[int, Any]]] = (
             weakref.WeakKeyDictionary()
         )
@@ -105,15 +101,12 @@ class TokenCache:
         Kept against a weak reference to the transaction, so a later transaction (even one that
         reuses the memory) reads again.
         """
-        transaction = connection.get_transaction()
-        memo = connection.info.get(self._memo_key) if transaction is not None else None
-        if memo is not None and memo[0]() is transaction:
-            remembered: int | None = memo[1]
+        memo = transaction_memo(connection, _TOKENS)
+        if self.scope in memo:
+            remembered: int | None = memo[self.scope]
             return remembered
         value = self._token.scalar(connection, {})
-        token = int(value) if value is not None else None
-        if transaction is not None:
-            connection.info[self._memo_key] = (weakref.ref(transaction), token)
+        token = memo[self.scope] = int(value) if value is not None else None
         return token
 
     def get(
