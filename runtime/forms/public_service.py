@@ -192,9 +192,9 @@ def store_many(db: Session, drafts: Sequence[Draft]) -> list[Outcome]:
     Takes the longest prefix of `drafts` in which every draft creates a record — no existing
     duplicate under a skip or update policy, no duplicate of an earlier draft of the batch, no
     idempotency key an earlier draft carries — and writes it with one statement per table;
-    returns one outcome per draft taken. The caller submits the rest again from the start, one
-    by one and in order (`submit`), so each sees everything stored before it, as if all had
-    come one at a time.
+    returns one outcome per draft taken. The caller submits the rest again from the start
+    (`check`, then `store`), one by one and in order, so each sees everything stored before it,
+    as if all had come one at a time.
     """
     items = [bulk.NewRecord(d.form, d.data, d.now) for d in drafts]
     existing, ids = bulk.look_up(db, items)
