@@ -187,14 +187,25 @@ class Target:
     process: subprocess.Popen[bytes]
     offset: int = 0
     rounds: dict[int, list[tuple[float, float, float, str]]] = field(default_factory=dict)
+    # With automations: the server's database, and per round the leads fully processed per
+    # second (accepted, and every event they caused handled: the backlog drained).
+    database: str | None = None
+    processed: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
 
     def measure(self, concurrency: int, total: int) -> None:
         """One round: warm up, then measure; each wrk run numbers its leads afresh."""
         if shutil.which("wrk") and not PYTHON_CLIENT:
             load_wrk(self.url, 2, concurrency, self._next_offset())
+            self._drain()  # the warm-up's automations are not this round's
             before = group_commits(self.url)
             rate, p50, p99 = load_wrk(self.url, WRK_SECONDS, concurrency, self._next_offset())
             after = group_commits(self.url)
+            if self.database is not None:
+                drained = self._drain()
+                leads = rate * WRK_SECONDS
+                self.processed.setdefault(concurrency, []).append(
+                    (leads / (WRK_SECONDS + drained), drained)
+                )
             batches = ""
             if before and after and after[0] > before[0]:
                 per = (after[1] - before[1]) / (after[0] - before[0])
@@ -210,6 +221,32 @@ class Target:
             p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
             batches = "(httpx)"
         self.rounds.setdefault(concurrency, []).append((rate, p50, p99, batches))
+
+    def _drain(self, limit: float = 600.0) -> float:
+        """Seconds until no event is pending in the server's database (0 without automations)."""
+        if self.database is None:
+            return 0.0
+        from sqlalchemy import text
+
+        from runtime.db.engine import make_engine
+
+        engine = make_engine(self.database)
+        began = time.perf_counter()
+        try:
+            while True:
+                with engine.connect() as conn:
+                    pending = conn.execute(
+                        text("SELECT count(*) FROM events WHERE status = 'pending'")
+                    ).scalar()
+                if not pending:
+                    return time.perf_counter() - began
+                if time.perf_counter() - began > limit:
+                    raise SystemExit(
+                        f"{self.label}: {pending} events still pending after {limit} s"
+                    )
+                time.sleep(0.1)
+        finally:
+            engine.dispose()
 
     def _next_offset(self) -> int:
         # Leads of one run never share a phone with another run's (the lead form updates
@@ -227,11 +264,23 @@ class Target:
             f"   p99 {statistics.median(r[2] for r in runs):6.1f} ms (worst {worst:.1f})"
             f"   rounds {'/'.join(f'{x:.0f}' for x in rates)}   {runs[-1][3]}"
         )
+        if concurrency in self.processed:
+            done = self.processed[concurrency]
+            print(
+                f"{'  … fully processed (backlog drained)':<40} "
+                f"{statistics.median(d[0] for d in done):8.1f} leads/s"
+                f"   drain after the run {'/'.join(f'{d[1]:.1f}' for d in done)} s"
+            )
 
-    def ratio(self, base: Target, concurrency: int) -> float:
-        """The median over rounds of this target's rate / the base's, both in the same round."""
-        pairs = zip(self.rounds[concurrency], base.rounds[concurrency], strict=True)
-        return statistics.median(mine[0] / theirs[0] for mine, theirs in pairs)
+    def ratio(self, base: Target, concurrency: int, *, processed: bool = False) -> float:
+        """The median over rounds of this target's rate / the base's, both in the same round
+        (`processed`: this target's leads fully processed per second)."""
+        if processed:
+            mine = [done[0] for done in self.processed[concurrency]]
+        else:
+            mine = [run[0] for run in self.rounds[concurrency]]
+        theirs = [run[0] for run in base.rounds[concurrency]]
+        return statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
 
 
 def group_commits(url: str) -> tuple[float, float] | None:
@@ -313,7 +362,8 @@ def main() -> None:
                     plan.append(("PostgreSQL + automations", auto, 1, True))
             for label, url, workers, automations in plan:
                 process, form_url = start_formwork(url, workers, automations=automations)
-                targets.append(Target(label, form_url, process))
+                database = url if automations else None
+                targets.append(Target(label, form_url, process, database=database))
             for _round in range(args.rounds):
                 for concurrency in (1, 16):
                     for target in targets:
@@ -329,6 +379,11 @@ def main() -> None:
                         f"ratio {target.label} / baseline at c={concurrency}: "
                         f"{target.ratio(base, concurrency):.2f}"
                     )
+                    if concurrency in target.processed:
+                        print(
+                            f"  fully processed / baseline at c={concurrency}: "
+                            f"{target.ratio(base, concurrency, processed=True):.2f}"
+                        )
                     if "PostgreSQL" in target.label and pg_base is not None:
                         print(
                             f"  (context: / bare PostgreSQL insert at c={concurrency}: "
