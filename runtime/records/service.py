@@ -231,11 +231,10 @@ def _fill_serials(db: Session, form: FormVersion, data: dict[str, Any], now: dat
 def _owner_id(db: Session, form: FormVersion, data: Mapping[str, Any]) -> int | None:
     if form.field_types.get("owner") != "user" or not isinstance(data.get("owner"), str):
         return None
-    found = _USER_ID.scalar(db.connection(), {"username": data["owner"]})
-    return None if found is None else int(found)
+    # From the organisation's cached snapshot (every user, active or not): no query per record.
+    return org_service.user_ids(db).get(data["owner"])
 
 
-_USER_ID = Prepared(select(User.id).where(User.username == bindparam("username")))
 # The ORM's versioned UPDATE, without its flush machinery (the record's own transaction).
 _UPDATE_RECORD = Prepared(
     update(Record)
