@@ -3,8 +3,8 @@
 A public submission on PostgreSQL costs far more in the driver (each statement's Python and
 round trip) than in the database. A batch of submissions that each create one record can share
 its statements: one lookup finds every duplicate, one query takes every id, and each INSERT runs
-once for all rows (`InsertMany`: one array per column), all sent in one round trip. What is
-written is row for row what `service.insert_data` writes for one record.
+once for all rows (`InsertMany`: one array per column), all sent in one round trip. Beside
+each record's own row, what is written comes from `service.creation_rows`, as for one record.
 
 PostgreSQL only: the lookup unnests arrays and the ids come from the records' sequence.
 """
@@ -103,24 +103,11 @@ def rows_for(db: Session, items: Sequence[NewRecord], ids: Sequence[int], *, via
     for item, record_id in zip(items, ids, strict=True):
         values = records.new_record_values(db, item.form, item.data, None, item.now)
         out.records.append({"id": record_id, **values})
-        out.keys += records.key_rows(item.form, record_id, item.data)
-        out.file_links += records.file_link_rows(item.form, record_id, item.data)
-        out.audit.append(
-            records.audit_row(
-                record_id, "created", None, via, records.creation_changes(item.data), item.now
-            )
-        )
-        out.events.append(
-            {
-                "app_key": item.form.app_key,
-                "kind": "record_created",
-                "form_key": item.form.form_key,
-                "record_id": record_id,
-                "actor_id": None,
-                "payload": {"via": via},
-                "now": item.now,
-            }
-        )
+        created = records.creation_rows(item.form, record_id, item.data, None, via, item.now)
+        out.keys += created.keys
+        out.file_links += created.file_links
+        out.audit.append(created.audit)
+        out.events.append(created.event)
     return out
 
 

@@ -345,14 +345,43 @@ def _insert(
     values = new_record_values(db, form, data, actor_id, now)
     conn = db.connection()
     record_id = int(_INSERT_RECORD.scalar(conn, values))
+    rows = creation_rows(form, record_id, data, actor_id, via, now)
     # The record's keys, file links, audit entry and event need no answer: on PostgreSQL they
     # go in one round trip (the pipeline), not four.
     with pipelined(conn):
-        _write_keys(db, form, record_id, data, replace=False)
-        _write_file_links(db, form, record_id, data, replace=False)
-        _audit(db, audit_row(record_id, "created", actor_id, via, creation_changes(data), now))
-        _event(db, form, record_id, "record_created", actor_id, {"via": via}, now)
+        INSERT_KEYS.run_many(conn, rows.keys)
+        INSERT_FILE_LINKS.run_many(conn, rows.file_links)
+        _audit(db, rows.audit)
+        events.emit_quietly(db, **rows.event)
     return record_id, values
+
+
+@dataclass(frozen=True, slots=True)
+class CreationRows:
+    """What a new record writes beside its own row (`creation_rows`)."""
+
+    keys: list[dict[str, Any]]
+    file_links: list[dict[str, Any]]
+    audit: dict[str, Any]
+    event: events.EventFields
+
+
+def creation_rows(
+    form: FormVersion,
+    record_id: int,
+    data: Mapping[str, Any],
+    actor_id: int | None,
+    via: str,
+    now: datetime,
+) -> CreationRows:
+    """The lookup keys, file links, audit entry and event of a new record (one writer for one
+    record, `runtime.records.bulk` for many)."""
+    return CreationRows(
+        keys=key_rows(form, record_id, data),
+        file_links=file_link_rows(form, record_id, data),
+        audit=audit_row(record_id, "created", actor_id, via, creation_changes(data), now),
+        event=event_fields(form, record_id, "record_created", actor_id, {"via": via}, now),
+    )
 
 
 def new_record_values(
@@ -389,16 +418,26 @@ def _event(
     now: datetime,
 ) -> None:
     """The change's event, for automations (written in this transaction; decision 0008)."""
-    events.emit_quietly(
-        db,
-        app_key=form.app_key,
-        kind=kind,
-        form_key=form.form_key,
-        record_id=record_id,
-        actor_id=actor_id,
-        payload=payload,
-        now=now,
-    )
+    events.emit_quietly(db, **event_fields(form, record_id, kind, actor_id, payload, now))
+
+
+def event_fields(
+    form: FormVersion | Record,
+    record_id: int,
+    kind: str,
+    actor_id: int | None,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> events.EventFields:
+    return {
+        "app_key": form.app_key,
+        "kind": kind,
+        "form_key": form.form_key,
+        "record_id": record_id,
+        "actor_id": actor_id,
+        "payload": payload,
+        "now": now,
+    }
 
 
 def create_record(
