@@ -340,7 +340,8 @@ def main() -> None:
             # Every server is started first and the rounds go through them in turn, so each
             # ratio compares runs minutes apart at most: this machine's speed drifts by a
             # third over a few minutes, and a ratio of runs far apart measured the drift.
-            targets.append(Target("baseline FastAPI+jsonschema+SQLite", *_baseline(folder)))
+            process, url = start_baseline(folder)
+            targets.append(Target("baseline FastAPI+jsonschema+SQLite", url, process))
             base = targets[0]
             plan = [("formwork SQLite", f"sqlite:///{folder / 'fw.db'}", 1, False)]
             if args.automations:
@@ -348,8 +349,8 @@ def main() -> None:
             pg_base: Target | None = None
             if args.postgres:
                 # Context, not the goal: the same bare app writing to PostgreSQL instead.
-                bare = _baseline(folder, fresh_database(args.postgres, "_bare"))
-                pg_base = Target("bare FastAPI+jsonschema+PostgreSQL", *bare)
+                process, url = start_baseline(folder, fresh_database(args.postgres, "_bare"))
+                pg_base = Target("bare FastAPI+jsonschema+PostgreSQL", url, process)
                 targets.append(pg_base)
                 label = "formwork PostgreSQL" + (
                     f" ×{args.pg_workers} workers" if args.pg_workers > 1 else ""
@@ -392,11 +393,6 @@ def main() -> None:
         finally:
             for target in targets:
                 target.process.terminate()
-
-
-def _baseline(folder: Path, postgres: str | None = None) -> tuple[str, subprocess.Popen[bytes]]:
-    process, url = start_baseline(folder, postgres)
-    return url, process
 
 
 if __name__ == "__main__":
