@@ -408,19 +408,6 @@ def creation_changes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     return _diff({}, {k: v for k, v in data.items() if v is not None})
 
 
-def _event(
-    db: Session,
-    form: FormVersion | Record,
-    record_id: int,
-    kind: str,
-    actor_id: int | None,
-    payload: Mapping[str, Any],
-    now: datetime,
-) -> None:
-    """The change's event, for automations (written in this transaction; decision 0008)."""
-    events.emit_quietly(db, **event_fields(form, record_id, kind, actor_id, payload, now))
-
-
 def event_fields(
     form: FormVersion | Record,
     record_id: int,
@@ -429,6 +416,7 @@ def event_fields(
     payload: Mapping[str, Any],
     now: datetime,
 ) -> events.EventFields:
+    """A record's event, for automations (written in its change's transaction; decision 0008)."""
     return {
         "app_key": form.app_key,
         "kind": kind,
@@ -655,7 +643,10 @@ def update_record(
         _write_file_links(db, form, record.id, record.data, replace=True)
     actor_id = actor.id if actor else None
     _audit(db, audit_row(record.id, "updated", actor_id, via, changes, now))
-    _event(db, form, record.id, "record_updated", actor_id, {"via": via, "changes": changes}, now)
+    payload = {"via": via, "changes": changes}
+    events.emit_quietly(
+        db, **event_fields(form, record.id, "record_updated", actor_id, payload, now)
+    )
     return record
 
 
@@ -684,7 +675,8 @@ def delete_record(
     db.execute(delete(RecordKey).where(RecordKey.record_id == record.id))
     actor_id = actor.id if actor else None
     _audit(db, audit_row(record.id, "deleted", actor_id, "api", [], now))
-    _event(db, record, record.id, "record_deleted", actor_id, {"via": "api"}, now)
+    deleted = event_fields(record, record.id, "record_deleted", actor_id, {"via": "api"}, now)
+    events.emit_quietly(db, **deleted)
 
 
 def get_record(db: Session, *, app_key: str, form_key: str, record_id: int) -> Record | None:
